@@ -1,0 +1,138 @@
+//! Text normalisation shared by the parser and the label matcher.
+//!
+//! Published reports mix full-width and half-width digits and punctuation, traditional and
+//! simplified characters (mirror sites convert pages), and sometimes pinyin annotations after
+//! each converted character (`數(shù)據(jù)`). [`normalize_text`] folds all of these into one
+//! canonical form *before* anything is parsed, so the rest of the pipeline sees one alphabet.
+//! [`label_key`] goes further for matching table labels: it also drops spaces and punctuation,
+//! so `（三）不予公开` and `(三) 不予公开` compare equal.
+
+use std::sync::OnceLock;
+
+static TRADITIONAL_MAP: &str = include_str!("../data/traditional-simplified.txt");
+
+fn traditional_table() -> &'static [(char, char)] {
+    static TABLE: OnceLock<Vec<(char, char)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut v: Vec<(char, char)> = TRADITIONAL_MAP
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let mut it = l.split('\t');
+                let t = it.next()?.chars().next()?;
+                let s = it.next()?.chars().next()?;
+                Some((t, s))
+            })
+            .collect();
+        v.sort_unstable();
+        v
+    })
+}
+
+/// Simplified form of one character (identity for characters that are not traditional).
+pub fn simplify_char(c: char) -> char {
+    if (c as u32) < 0x3400 {
+        return c;
+    }
+    let t = traditional_table();
+    match t.binary_search_by(|(k, _)| k.cmp(&c)) {
+        Ok(i) => t[i].1,
+        Err(_) => c,
+    }
+}
+
+/// True for CJK unified ideographs (the characters labels are made of).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+fn is_pinyin_letter(c: char) -> bool {
+    c.is_ascii_lowercase() || (c.is_alphabetic() && (0xC0..0x250).contains(&(c as u32)))
+}
+
+/// Fold one character: full-width ASCII to ASCII, ideographic space to space, minus-like
+/// dashes to `-`, traditional to simplified. Zero-width characters become `None`.
+pub fn fold_char(c: char) -> Option<char> {
+    let cp = c as u32;
+    Some(match cp {
+        0xFF01..=0xFF5E => char::from_u32(cp - 0xFEE0).unwrap_or(c),
+        0x3000 | 0x00A0 | 0x2002..=0x200A | 0x202F | 0x205F => ' ',
+        0x200B..=0x200D | 0xFEFF | 0x2060 => return None,
+        0x2212 | 0x2010 | 0x2011 => '-',
+        0x3007 => '〇',
+        _ => simplify_char(c),
+    })
+}
+
+/// Canonical text: every character folded by [`fold_char`], pinyin annotations removed,
+/// `\r\n` and `\r` turned into `\n`.
+pub fn normalize_text(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    let chars: Vec<char> = input.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\r' {
+            out.push('\n');
+            if chars.get(i + 1) == Some(&'\n') {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        // Pinyin annotation after a CJK character: `數(shù)`.
+        if (c == '(' || c == '（') && out.chars().next_back().is_some_and(is_cjk) {
+            let mut j = i + 1;
+            while j < chars.len() && j - i <= 8 && is_pinyin_letter(chars[j]) {
+                j += 1;
+            }
+            if j > i + 1 && j < chars.len() && (chars[j] == ')' || chars[j] == '）') {
+                i = j + 1;
+                continue;
+            }
+        }
+        if let Some(f) = fold_char(c) {
+            out.push(f);
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Matching key of a label: normalised, without whitespace or punctuation; CJK, ASCII
+/// letters and digits are kept. `（二）部分公开（区分处理的…）` → `二部分公开区分处理的…`.
+pub fn label_key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let Some(f) = fold_char(c) else { continue };
+        if is_cjk(f) || f.is_ascii_alphanumeric() || f == '〇' {
+            out.push(f);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_full_width_and_traditional() {
+        assert_eq!(normalize_text("（一）予以公開　１２３"), "(一)予以公开 123");
+        assert_eq!(normalize_text("總計"), "总计");
+    }
+
+    #[test]
+    fn strips_pinyin_annotations() {
+        assert_eq!(normalize_text("數(shù)據(jù)"), "数据");
+        assert_eq!(normalize_text("事業(yè)"), "事业");
+        // A real parenthesis after CJK is kept.
+        assert_eq!(normalize_text("规章(历史累计)"), "规章(历史累计)");
+    }
+
+    #[test]
+    fn label_key_ignores_punctuation_and_space() {
+        assert_eq!(label_key("（三） 不予公开"), label_key("(三)不予公开"));
+        assert_eq!(label_key("1. 属于国家秘密"), "1属于国家秘密");
+    }
+}
