@@ -1,1 +1,317 @@
-fn main() {}
+//! `gongkai` — the command line. Thin: parses flags, calls the libraries, prints.
+//!
+//! Exit status (the contract of `check`, used by every command that reads reports):
+//! 0 — read, and no finding is an error; 1 — some finding is an error; 2 — an input could not
+//! be read at all (missing file, binary junk) or the command line was wrong.
+
+mod eval;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use gongkai_core::{rules, Finding, Report, Severity};
+use gongkai_ingest::Parsed;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "gongkai",
+    version,
+    about = "gongkai（公开）：读取、检查、渲染政府信息公开工作年度报告",
+    long_about = "gongkai（公开）：读取、检查、渲染政府信息公开工作年度报告。\n\
+                  Reads 政府信息公开工作年度报告 as published (text in any flattening, HTML in UTF-8 or GBK),\n\
+                  checks them with named rules (勾稽关系, sums, structure, timeliness, cross-year, duplicated text)\n\
+                  and renders them as JSON, Markdown or HTML.",
+    after_help = "示例 / Examples:\n  gongkai parse 报告.txt --json\n  gongkai check samples/*.txt\n  gongkai render 报告.html --to html > 报告.html\n  gongkai eval ../shared/corpus\n\n退出状态：0 无错误；1 有错误级别的检查结果；2 有文件无法读取。"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 解析报告，输出结构化结果（默认摘要，--json 输出 gongkai.report/1）。
+    ///
+    /// With one file, --json prints one JSON object; with several, one object per line (JSON Lines),
+    /// each with "source". Example: gongkai parse a.txt b.html --json > reports.jsonl
+    Parse {
+        /// Report files (text or HTML; encoding detected from content)
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print the report JSON (gongkai.report/1)
+        #[arg(long)]
+        json: bool,
+    },
+    /// 检查报告（勾稽关系、合计、结构、时效、跨年度结转、内容雷同），列出问题。
+    ///
+    /// Cross-year carry-over and near-duplicate text are checked across the files given together.
+    /// Exit status: 0 no errors, 1 errors found, 2 a file could not be read.
+    /// Example: gongkai check 2023/*.txt 2024/*.txt --json
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print findings as JSON Lines ({"source","rule","severity","message","cells","expected","found"})
+        #[arg(long)]
+        json: bool,
+    },
+    /// 将一份报告渲染为 JSON、Markdown 或 HTML（官方表格版式，问题单元格高亮）。
+    ///
+    /// Example: gongkai render 报告.txt --to html > 报告.html
+    Render {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        to: Format,
+    },
+    /// 用标注文件衡量解析准确率（按表统计单元格准确率）。
+    ///
+    /// CORPUS is a directory with dev/labels/*.json, dev/reports/ and seeds/
+    /// (e.g. ../shared/corpus). Example: gongkai eval ../shared/corpus --verbose
+    Eval {
+        corpus: PathBuf,
+        /// List every mismatch
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// 列出全部检查规则及其含义。
+    Rules,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Md,
+    Html,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Read and parse one file; `Err` carries a message for the user.
+fn parse_file(path: &Path) -> Result<Parsed, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}：无法读取（{e}）", path.display()))?;
+    gongkai_ingest::parse_bytes(&bytes, Some(&path.display().to_string()))
+        .map_err(|e| format!("{}：{e}", path.display()))
+}
+
+fn progress(len: usize) -> Option<indicatif::ProgressBar> {
+    if len > 1 && std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(len as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        None
+    }
+}
+
+/// Parse many files, reporting unreadable ones on stderr.
+fn parse_all(files: &[PathBuf]) -> (Vec<Parsed>, usize) {
+    let bar = progress(files.len());
+    let mut out = Vec::new();
+    let mut failed = 0;
+    for f in files {
+        match parse_file(f) {
+            Ok(p) => out.push(p),
+            Err(msg) => {
+                failed += 1;
+                match &bar {
+                    Some(b) => b.println(format!("错误：{msg}")),
+                    None => eprintln!("错误：{msg}"),
+                }
+            }
+        }
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    (out, failed)
+}
+
+fn all_findings(parsed: &Parsed) -> Vec<Finding> {
+    let mut f = parsed.findings.clone();
+    f.extend(rules::check(&parsed.report));
+    f
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match cli.command {
+        Command::Parse { files, json } => {
+            let (parsed, failed) = parse_all(&files);
+            let mut any_error = false;
+            for p in &parsed {
+                let findings = all_findings(p);
+                any_error |= rules::has_error(&findings);
+                if json {
+                    let pretty = files.len() == 1;
+                    let s = gongkai_render::to_json_string(&p.report, pretty);
+                    writeln!(out, "{s}")?;
+                } else {
+                    writeln!(out, "{}", summary(&p.report, &findings))?;
+                }
+            }
+            Ok(exit_code(failed, any_error))
+        }
+        Command::Check { files, json } => {
+            let (parsed, failed) = parse_all(&files);
+            let mut findings: Vec<Finding> = parsed.iter().flat_map(all_findings).collect();
+            let reports: Vec<Report> = parsed.iter().map(|p| p.report.clone()).collect();
+            findings.extend(rules::check_across(&reports));
+            let any_error = rules::has_error(&findings);
+            if json {
+                for f in &findings {
+                    writeln!(out, "{}", serde_json::to_string(f)?)?;
+                }
+            } else {
+                print_findings(&mut out, &parsed, &findings)?;
+                let errors = findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .count();
+                let warnings = findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Warning)
+                    .count();
+                writeln!(
+                    out,
+                    "共检查 {} 份报告（{} 份无法读取）：错误 {errors} 条，警告 {warnings} 条。",
+                    parsed.len() + failed,
+                    failed
+                )?;
+            }
+            Ok(exit_code(failed, any_error))
+        }
+        Command::Render { file, to } => {
+            let parsed = match parse_file(&file) {
+                Ok(p) => p,
+                Err(msg) => {
+                    eprintln!("错误：{msg}");
+                    return Ok(2);
+                }
+            };
+            let findings = all_findings(&parsed);
+            let s = match to {
+                Format::Json => gongkai_render::to_json_string(&parsed.report, true),
+                Format::Md => gongkai_render::to_markdown(&parsed.report, &findings),
+                Format::Html => gongkai_render::to_html(&parsed.report, &findings),
+            };
+            writeln!(out, "{s}")?;
+            Ok(exit_code(0, rules::has_error(&findings)))
+        }
+        Command::Eval { corpus, verbose } => {
+            let ev = eval::evaluate(&corpus, &|p| {
+                parse_file(p).ok().map(|parsed| {
+                    let f = all_findings(&parsed);
+                    (parsed.report, f)
+                })
+            })
+            .with_context(|| format!("评估语料 {}", corpus.display()))?;
+            drop(out);
+            eval::print(&ev, verbose);
+            Ok(0)
+        }
+        Command::Rules => {
+            for (id, sev, desc) in rules::RULES {
+                writeln!(out, "{id:<32} {:<4} {desc}", sev.label_zh())?;
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn exit_code(failed: usize, any_error: bool) -> u8 {
+    if failed > 0 {
+        2
+    } else if any_error {
+        1
+    } else {
+        0
+    }
+}
+
+fn summary(r: &Report, findings: &[Finding]) -> String {
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    format!(
+        "{}\n  机关：{}\n  年度：{}\n  格式：{}\n  发布日期：{}\n  章节：{}\n  表格：{}{}{}{}\n  检查：错误 {errors} 条，警告 {warnings} 条",
+        r.source.as_deref().unwrap_or("-"),
+        r.agency.as_deref().unwrap_or("（未识别）"),
+        r.year.map_or("（未识别）".into(), |y| y.to_string()),
+        r.generation.as_str(),
+        r.published_on.as_deref().unwrap_or("（未识别）"),
+        if r.sections.is_empty() { "（无）".into() } else { r.sections.join(" ") },
+        if r.proactive.is_some() { "表二 " } else { "" },
+        if r.requests.is_some() { "表三 " } else { "" },
+        if r.reviews.is_some() { "表四 " } else { "" },
+        if r.statistics_2014.is_some() { "统计表" } else { "" },
+    )
+}
+
+fn print_findings(
+    out: &mut impl Write,
+    parsed: &[Parsed],
+    findings: &[Finding],
+) -> std::io::Result<()> {
+    for p in parsed {
+        let src = p.report.source.as_deref();
+        let mine: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.source.as_deref() == src)
+            .collect();
+        let shown: Vec<&&Finding> = mine
+            .iter()
+            .filter(|f| f.severity != Severity::Info)
+            .collect();
+        writeln!(
+            out,
+            "{}（{}）",
+            src.unwrap_or("-"),
+            p.report.agency.as_deref().unwrap_or("机关未识别")
+        )?;
+        if shown.is_empty() {
+            writeln!(out, "  未发现问题")?;
+        }
+        for f in shown {
+            writeln!(
+                out,
+                "  [{}] {} {}",
+                f.severity.label_zh(),
+                f.rule,
+                f.message
+            )?;
+            if !f.cells.is_empty() {
+                writeln!(out, "        单元格：{}", f.cells.join(" "))?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,588 @@
+//! The table reader: token stream → tables 二, 三, 四 and the pre-2019 统计表.
+//!
+//! A table is read as a sequence of *rows*: the text tokens since the last value form the row's
+//! label, the value tokens (numbers, absent markers, blank cells) that follow form its cells.
+//! The label is matched against the skeleton by the key that occurs last in it, so header
+//! debris and group labels (`三、本年度办理结果（一）予以公开`) resolve to the right row.
+//!
+//! Cells are then aligned to the skeleton's columns:
+//! * trailing blank cells are dropped; leading blank cells are dropped only while there are more
+//!   cells than columns (a merged label cell exported as an empty cell);
+//! * more numbers than columns: every window of the right width is tried and the table's own
+//!   sums pick one; if they cannot, the row stays unknown;
+//! * a table-三 row holding a single number followed by empty cells is a merged row whose one
+//!   figure is the 总计;
+//! * numbers glued together (`713000074`) are split by [`crate::split`] using row sums, then
+//!   column sums across rows.
+
+use crate::split::{self, Run};
+use crate::tokens::{Tok, TokKind};
+use gongkai_core::model::{fmt_num, Cell, Finding, Provenance, Severity};
+use gongkai_core::normalize::label_key;
+use gongkai_core::skeleton::{Label, REQUEST_TOTAL_COLUMN};
+use indexmap::IndexMap;
+
+/// A row as read from the stream, before alignment.
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    /// Matching key of the label text.
+    pub label: String,
+    /// Label text as printed (normalised), for the 统计表.
+    pub label_text: String,
+    /// Indexes of the row's value tokens (numbers, absent markers, blank cells).
+    pub cells: Vec<usize>,
+    /// True when the first number is glued to the label's last text token.
+    pub glued_to_label: bool,
+    /// True when nothing but blank cells follows this row in the whole document.
+    pub at_end: bool,
+    /// Key of the text token right before the values.
+    pub last_text: String,
+}
+
+/// Group the tokens of `range` into rows. With `glued`, numbers attached to text are values;
+/// without, they are part of the label (`数据1`, `2240条` inside a sentence).
+pub fn assemble(tokens: &[Tok], range: std::ops::Range<usize>, glued: bool) -> Vec<RawRow> {
+    let mut rows = Vec::new();
+    let mut label = String::new();
+    let mut label_text = String::new();
+    let mut last_text = String::new();
+    let mut cells: Vec<usize> = Vec::new();
+    let mut glued_first = false;
+    let end = range.end;
+    let finish = |label: &mut String,
+                  label_text: &mut String,
+                  cells: &mut Vec<usize>,
+                  glued_first: &mut bool,
+                  last_text: &str,
+                  rows: &mut Vec<RawRow>,
+                  at_end: bool| {
+        if !cells.is_empty() {
+            rows.push(RawRow {
+                label: std::mem::take(label),
+                label_text: std::mem::take(label_text),
+                cells: std::mem::take(cells),
+                glued_to_label: *glued_first,
+                at_end,
+                last_text: last_text.to_string(),
+            });
+        }
+        *glued_first = false;
+    };
+    for i in range {
+        let tok = &tokens[i];
+        let as_text: Option<String> = match &tok.kind {
+            TokKind::Text(t) => Some(t.clone()),
+            TokKind::Num { attached: true, .. } if !glued => Some(tok.raw.clone()),
+            _ => None,
+        };
+        if let Some(t) = as_text {
+            // Blank cells followed by text are header filler, not a row.
+            if !cells.is_empty()
+                && cells
+                    .iter()
+                    .all(|&c| matches!(tokens[c].kind, TokKind::Blank))
+            {
+                cells.clear();
+                glued_first = false;
+            }
+            if !cells.is_empty() {
+                finish(
+                    &mut label,
+                    &mut label_text,
+                    &mut cells,
+                    &mut glued_first,
+                    &last_text,
+                    &mut rows,
+                    false,
+                );
+                label.clear();
+                label_text.clear();
+            }
+            let key = label_key(&t);
+            label.push_str(&key);
+            if !label_text.is_empty() {
+                label_text.push(' ');
+            }
+            label_text.push_str(&t);
+            last_text = key;
+            continue;
+        }
+        if cells.is_empty() {
+            if let TokKind::Num { attached, unit, .. } = &tok.kind {
+                glued_first = *attached && unit.is_none();
+            }
+        }
+        cells.push(i);
+    }
+    let at_end = tokens[end..]
+        .iter()
+        .all(|t| matches!(t.kind, TokKind::Blank));
+    finish(
+        &mut label,
+        &mut label_text,
+        &mut cells,
+        &mut glued_first,
+        &last_text,
+        &mut rows,
+        at_end,
+    );
+    rows
+}
+
+/// The id among `labels` whose key occurs last in `label` (ties: the longer key).
+pub fn match_label<'a>(
+    label: &str,
+    labels: impl IntoIterator<Item = &'a Label>,
+) -> Option<&'a Label> {
+    let mut best: Option<(usize, usize, &Label)> = None;
+    for l in labels {
+        for key in l.keys {
+            if let Some(pos) = label.rfind(key) {
+                let end = pos + key.len();
+                let better = match best {
+                    None => true,
+                    Some((be, bl, _)) => end > be || (end == be && key.len() > bl),
+                };
+                if better {
+                    best = Some((end, key.len(), l));
+                }
+            }
+        }
+    }
+    best.map(|(_, _, l)| l)
+}
+
+/// One aligned cell: its value and the token it came from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Aligned {
+    pub value: Cell,
+    pub token: Option<usize>,
+    /// Why the value is absent, when it is.
+    pub why: Option<Absence>,
+}
+
+/// Why a cell has no value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Absence {
+    Blank,
+    Marker,
+    Missing,
+    Ambiguous,
+    Truncated,
+}
+
+impl Absence {
+    fn describe(self) -> &'static str {
+        match self {
+            Absence::Blank => "空白",
+            Absence::Marker => "标注为不涉及/“-”/“/”",
+            Absence::Missing => "该行单元格少于表格列数",
+            Absence::Ambiguous => "相连数字无法唯一拆分",
+            Absence::Truncated => "报告在此处中断",
+        }
+    }
+}
+
+fn absent(why: Absence) -> Aligned {
+    Aligned {
+        value: None,
+        token: None,
+        why: Some(why),
+    }
+}
+
+fn cell_of(tokens: &[Tok], i: usize) -> Aligned {
+    match &tokens[i].kind {
+        TokKind::Num { value, .. } => Aligned {
+            value: Some(*value),
+            token: Some(i),
+            why: None,
+        },
+        TokKind::Absent => Aligned {
+            value: None,
+            token: Some(i),
+            why: Some(Absence::Marker),
+        },
+        _ => Aligned {
+            value: None,
+            token: Some(i),
+            why: Some(Absence::Blank),
+        },
+    }
+}
+
+/// Result of aligning one row.
+#[derive(Debug, Clone)]
+pub struct RowReading {
+    pub cells: Vec<Aligned>,
+    /// Several readings remain (glued digits); resolved later by column rules or left unknown.
+    pub alternatives: Vec<Vec<f64>>,
+    pub notes: Vec<(&'static str, Severity, String)>,
+}
+
+/// Align a row's cells to `k` columns (see module docs). `rule` is the row's own arithmetic,
+/// if it has one; `merged_total` enables the single-figure-is-总计 reading of table 三.
+pub fn align(
+    tokens: &[Tok],
+    row: &RawRow,
+    k: usize,
+    glued: bool,
+    rule: Option<&dyn Fn(&[f64]) -> bool>,
+    merged_total: bool,
+) -> RowReading {
+    let mut notes = Vec::new();
+    if glued
+        && row
+            .cells
+            .iter()
+            .all(|&i| matches!(tokens[i].kind, TokKind::Num { .. }))
+    {
+        let runs: Vec<Run> = row
+            .cells
+            .iter()
+            .filter_map(|&i| match &tokens[i].kind {
+                TokKind::Num { digits, .. } => Run::parse(digits),
+                _ => None,
+            })
+            .collect();
+        if runs.len() == row.cells.len() && runs.len() < k {
+            let accept = |v: &[f64]| rule.is_none_or(|r| r(v));
+            let cands = split::candidates(&runs, k, &accept).unwrap_or_default();
+            let token = row.cells.first().copied();
+            return match cands.len() {
+                1 => RowReading {
+                    cells: cands[0]
+                        .iter()
+                        .map(|v| Aligned {
+                            value: Some(*v),
+                            token,
+                            why: None,
+                        })
+                        .collect(),
+                    alternatives: Vec::new(),
+                    notes,
+                },
+                _ => {
+                    if cands.is_empty() {
+                        notes.push((
+                            "value.ambiguous_split",
+                            Severity::Warning,
+                            "相连数字没有任何拆分方式符合表格的合计关系".to_string(),
+                        ));
+                    }
+                    RowReading {
+                        cells: vec![
+                            Aligned {
+                                value: None,
+                                token,
+                                why: Some(Absence::Ambiguous)
+                            };
+                            k
+                        ],
+                        alternatives: cands,
+                        notes,
+                    }
+                }
+            };
+        }
+    }
+    let mut cells: Vec<usize> = row.cells.clone();
+    while cells
+        .last()
+        .is_some_and(|&i| matches!(tokens[i].kind, TokKind::Blank))
+    {
+        cells.pop();
+    }
+    while cells.len() > k
+        && cells
+            .first()
+            .is_some_and(|&i| matches!(tokens[i].kind, TokKind::Blank))
+    {
+        cells.remove(0);
+    }
+    if cells.len() > k {
+        let windows: Vec<Vec<Aligned>> = (0..=cells.len() - k)
+            .map(|s| {
+                cells[s..s + k]
+                    .iter()
+                    .map(|&i| cell_of(tokens, i))
+                    .collect()
+            })
+            .collect();
+        let values = |w: &Vec<Aligned>| w.iter().map(|a| a.value).collect::<Vec<Cell>>();
+        let first = values(&windows[0]);
+        let chosen = if windows.iter().all(|w| values(w) == first) {
+            Some(windows[0].clone())
+        } else if let Some(rule) = rule {
+            let ok: Vec<&Vec<Aligned>> = windows
+                .iter()
+                .filter(|w| {
+                    let v: Option<Vec<f64>> = w.iter().map(|a| a.value).collect();
+                    v.is_some_and(|v| rule(&v))
+                })
+                .collect();
+            (ok.len() == 1).then(|| ok[0].clone())
+        } else {
+            None
+        };
+        return match chosen {
+            Some(c) => {
+                notes.push((
+                    "value.extra_cells",
+                    Severity::Info,
+                    format!(
+                        "该行有{}个单元格，多于{}列，已按合计关系对齐",
+                        cells.len(),
+                        k
+                    ),
+                ));
+                RowReading {
+                    cells: c,
+                    alternatives: Vec::new(),
+                    notes,
+                }
+            }
+            None => {
+                notes.push((
+                    "value.extra_cells",
+                    Severity::Warning,
+                    format!(
+                        "该行有{}个单元格，多于{}列，无法确定对应关系，未取值",
+                        cells.len(),
+                        k
+                    ),
+                ));
+                RowReading {
+                    cells: vec![absent(Absence::Ambiguous); k],
+                    alternatives: Vec::new(),
+                    notes,
+                }
+            }
+        };
+    }
+    if merged_total
+        && cells.len() == 1
+        && !row.at_end
+        && matches!(tokens[cells[0]].kind, TokKind::Num { .. })
+    {
+        let mut out = vec![absent(Absence::Blank); k];
+        out[REQUEST_TOTAL_COLUMN] = cell_of(tokens, cells[0]);
+        notes.push((
+            "value.blank",
+            Severity::Warning,
+            "该行只有一个数字，其余单元格为空：按合并单元格读作“总计”，各申请人类别未填"
+                .to_string(),
+        ));
+        return RowReading {
+            cells: out,
+            alternatives: Vec::new(),
+            notes,
+        };
+    }
+    let mut out: Vec<Aligned> = cells.iter().map(|&i| cell_of(tokens, i)).collect();
+    let missing_why = if row.at_end {
+        Absence::Truncated
+    } else {
+        Absence::Missing
+    };
+    while out.len() < k {
+        out.push(absent(missing_why));
+    }
+    RowReading {
+        cells: out,
+        alternatives: Vec::new(),
+        notes,
+    }
+}
+
+/// Decide per table whether its numbers were printed glued to their labels: read once with
+/// glued numbers as values and see whether most matched rows start with a glued number.
+pub fn detect_glued<'a>(
+    tokens: &[Tok],
+    range: std::ops::Range<usize>,
+    labels: &[&'a Label],
+) -> bool {
+    let rows = assemble(tokens, range, true);
+    let mut glued = 0;
+    let mut separate = 0;
+    for r in &rows {
+        if match_label(&r.label, labels.iter().copied()).is_none() {
+            continue;
+        }
+        let last_has_key = labels
+            .iter()
+            .any(|l| l.keys.iter().any(|k| r.last_text.contains(k)));
+        if r.glued_to_label && last_has_key {
+            glued += 1;
+        } else {
+            separate += 1;
+        }
+    }
+    glued > separate
+}
+
+/// Everything the table readers produce besides values.
+#[derive(Debug, Default)]
+pub struct Sink {
+    pub findings: Vec<Finding>,
+    pub provenance: IndexMap<String, Provenance>,
+}
+
+impl Sink {
+    pub fn record(&mut self, tokens: &[Tok], pointer: String, a: &Aligned) {
+        if let (Some(i), Some(_)) = (a.token, a.value) {
+            self.provenance.insert(
+                pointer,
+                Provenance {
+                    line: tokens[i].line,
+                    raw: tokens[i].raw.clone(),
+                },
+            );
+        }
+    }
+
+    /// One finding per row listing its cells without a value and why.
+    pub fn explain_absent(
+        &mut self,
+        table: &str,
+        row_label: &str,
+        pointers: &[String],
+        cells: &[Aligned],
+    ) {
+        let mut by_reason: IndexMap<Absence, Vec<String>> = IndexMap::new();
+        for (p, a) in pointers.iter().zip(cells) {
+            if a.value.is_none() {
+                by_reason
+                    .entry(a.why.unwrap_or(Absence::Missing))
+                    .or_default()
+                    .push(p.clone());
+            }
+        }
+        for (why, ptrs) in by_reason {
+            let (rule, severity) = match why {
+                Absence::Blank => ("value.blank", Severity::Warning),
+                Absence::Marker => ("value.blank", Severity::Info),
+                Absence::Missing => ("value.blank", Severity::Warning),
+                Absence::Ambiguous => ("value.ambiguous_split", Severity::Warning),
+                Absence::Truncated => ("structure.truncated", Severity::Warning),
+            };
+            self.findings.push(
+                Finding::new(
+                    rule,
+                    severity,
+                    format!(
+                        "{table}“{row_label}”有{}个单元格无数值（{}），按空值处理，未补零",
+                        ptrs.len(),
+                        why.describe()
+                    ),
+                )
+                .with_cells(ptrs),
+            );
+        }
+    }
+
+    pub fn note(&mut self, rule: &str, severity: Severity, message: String, cells: Vec<String>) {
+        self.findings
+            .push(Finding::new(rule, severity, message).with_cells(cells));
+    }
+}
+
+impl std::hash::Hash for Absence {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (*self as u8).hash(state);
+    }
+}
+
+/// Resolve rows of table 三 that have several readings, using the column rules: each
+/// combination of readings is tried and a row is fixed when every combination that satisfies
+/// the rules agrees on it.
+pub fn resolve_by_columns(
+    table: &mut IndexMap<String, Vec<Aligned>>,
+    alternatives: &IndexMap<String, Vec<Vec<f64>>>,
+    outcome_rows: &[&str],
+) {
+    if alternatives.is_empty() {
+        return;
+    }
+    let total: usize = alternatives.values().map(|a| a.len().max(1)).product();
+    if total == 0 || total > 50_000 {
+        return;
+    }
+    let ids: Vec<&String> = alternatives.keys().collect();
+    let mut survivors: Vec<Vec<usize>> = Vec::new();
+    let mut choice = vec![0usize; ids.len()];
+    loop {
+        let get = |row: &str, c: usize| -> Cell {
+            if let Some(pos) = ids.iter().position(|id| id.as_str() == row) {
+                alternatives[pos][choice[pos]].get(c).copied()
+            } else {
+                table.get(row).and_then(|r| r.get(c)).and_then(|a| a.value)
+            }
+        };
+        let mut ok = true;
+        for c in 0..7 {
+            let r = |id: &str| get(id, c);
+            if let (Some(a), Some(b), Some(t), Some(f)) = (
+                r("new_received"),
+                r("carried_over"),
+                r("total_handled"),
+                r("carried_forward"),
+            ) {
+                if (a + b - t - f).abs() > 1e-6 {
+                    ok = false;
+                    break;
+                }
+            }
+            let outs: Option<f64> = outcome_rows.iter().map(|id| r(id)).sum();
+            if let (Some(s), Some(t)) = (outs, r("total_handled")) {
+                if (s - t).abs() > 1e-6 {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if ok {
+            survivors.push(choice.clone());
+        }
+        // next combination
+        let mut d = 0;
+        loop {
+            if d == ids.len() {
+                break;
+            }
+            choice[d] += 1;
+            if choice[d] < alternatives[d].len() {
+                break;
+            }
+            choice[d] = 0;
+            d += 1;
+        }
+        if d == ids.len() {
+            break;
+        }
+    }
+    for (pos, id) in ids.iter().enumerate() {
+        let first = survivors.first().map(|s| s[pos]);
+        if let Some(f) = first {
+            if survivors.iter().all(|s| s[pos] == f) {
+                if let Some(row) = table.get_mut(id.as_str()) {
+                    for (c, v) in alternatives[pos][f].iter().enumerate() {
+                        if let Some(cell) = row.get_mut(c) {
+                            cell.value = Some(*v);
+                            cell.why = None;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Human description of a split row for findings.
+pub fn describe_alternatives(alts: &[Vec<f64>]) -> String {
+    alts.iter()
+        .take(4)
+        .map(|v| v.iter().map(|x| fmt_num(*x)).collect::<Vec<_>>().join("|"))
+        .collect::<Vec<_>>()
+        .join("；")
+}
