@@ -211,9 +211,13 @@ impl Report {
         if let (Some(p), Some(obj)) = (&self.proactive, v.get_mut("proactive")) {
             if let (Some(unit), Some(cp)) = (
                 &p.procurement_amount_unit,
-                obj.get_mut("central_procurement").and_then(|c| c.as_object_mut()),
+                obj.get_mut("central_procurement")
+                    .and_then(|c| c.as_object_mut()),
             ) {
-                cp.insert("amount_unit".into(), serde_json::Value::String(unit.clone()));
+                cp.insert(
+                    "amount_unit".into(),
+                    serde_json::Value::String(unit.clone()),
+                );
             }
         }
         v

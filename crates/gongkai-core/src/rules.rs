@@ -165,9 +165,13 @@ fn check_requests(report: &Report, out: &mut Vec<Finding>) {
 }
 
 fn check_reviews(report: &Report, out: &mut Vec<Finding>) {
-    let Some(reviews) = &report.reviews else { return };
+    let Some(reviews) = &report.reviews else {
+        return;
+    };
     for g in skeleton::REVIEW_GROUPS {
-        let Some(group) = reviews.groups.get(g.id) else { continue };
+        let Some(group) = reviews.groups.get(g.id) else {
+            continue;
+        };
         let parts: Vec<Cell> = REVIEW_COLUMNS[..4]
             .iter()
             .map(|c| group.get(c.id).copied().flatten())
@@ -186,7 +190,11 @@ fn check_reviews(report: &Report, out: &mut Vec<Finding>) {
                             fmt_num(s)
                         ),
                     )
-                    .with_cells(REVIEW_COLUMNS.iter().map(|c| format!("/reviews/{}/{}", g.id, c.id)))
+                    .with_cells(
+                        REVIEW_COLUMNS
+                            .iter()
+                            .map(|c| format!("/reviews/{}/{}", g.id, c.id)),
+                    )
                     .with_values(cell_json(Some(s)), cell_json(Some(t))),
                 );
             }
@@ -269,9 +277,24 @@ fn check_structure(report: &Report, out: &mut Vec<Finding>) {
             }
         }
         let tables = [
-            ("二", "主动公开政府信息情况", report.proactive.is_some(), "/proactive"),
-            ("三", "收到和处理政府信息公开申请情况", report.requests.is_some(), "/requests"),
-            ("四", "政府信息公开行政复议、行政诉讼情况", report.reviews.is_some(), "/reviews"),
+            (
+                "二",
+                "主动公开政府信息情况",
+                report.proactive.is_some(),
+                "/proactive",
+            ),
+            (
+                "三",
+                "收到和处理政府信息公开申请情况",
+                report.requests.is_some(),
+                "/requests",
+            ),
+            (
+                "四",
+                "政府信息公开行政复议、行政诉讼情况",
+                report.reviews.is_some(),
+                "/reviews",
+            ),
         ];
         for (num, title, present, ptr) in tables {
             if !present {
@@ -308,11 +331,13 @@ fn check_structure(report: &Report, out: &mut Vec<Finding>) {
     }
 }
 
-/// The legal deadline for publishing the report on `year`: 1月31日 of the next year for a
-/// department, 3月31日 for a 县级以上人民政府's whole-government report (Art. 49).
+/// The legal deadline for publishing the report on `year`. Under the 2019 条例 (Art. 49, in
+/// force 2019-05-15, so from report year 2019): 1月31日 of the next year for a department,
+/// 3月31日 for a 县级以上人民政府's whole-government report. Under the 2008 条例 (Art. 31),
+/// which governed reports up to year 2018: 3月31日 for everyone.
 pub fn publication_deadline(year: i32, agency: Option<&str>) -> String {
     let government = agency.is_some_and(|a| a.ends_with("人民政府") || a.ends_with("管委会"));
-    if government {
+    if government || year <= 2018 {
         format!("{}-03-31", year + 1)
     } else {
         format!("{}-01-31", year + 1)
@@ -401,7 +426,9 @@ fn same_agency(a: &Report, b: &Report) -> bool {
 
 /// `this` is the later year, `prev` the year before.
 fn carry_over(this: &Report, prev: &Report, out: &mut Vec<Finding>) {
-    let (Some(y), Some(py)) = (this.year, prev.year) else { return };
+    let (Some(y), Some(py)) = (this.year, prev.year) else {
+        return;
+    };
     if y != py + 1 || !same_agency(this, prev) {
         return;
     }

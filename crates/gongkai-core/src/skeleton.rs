@@ -40,11 +40,7 @@ const COLS_2021_DECISIONS: &[Label] = &[l("decisions", "本年处理决定数量
 const COLS_2021_FEES: &[Label] = &[l("amount", "本年收费金额（单位：万元）", &["收费金额"])];
 
 const ROW_REGULATIONS: Label = l("regulations", "规章", &["规章"]);
-const ROW_NORMATIVE_2021: Label = l(
-    "normative_documents",
-    "行政规范性文件",
-    &["规范性文件"],
-);
+const ROW_NORMATIVE_2021: Label = l("normative_documents", "行政规范性文件", &["规范性文件"]);
 const ROW_NORMATIVE_2019: Label = l("normative_documents", "规范性文件", &["规范性文件"]);
 const ROW_LICENSING: Label = l("licensing", "行政许可", &["行政许可"]);
 const ROW_OTHER_SERVICES: Label = l(
@@ -193,32 +189,274 @@ const OTHER: Option<&str> = Some("（六）其他处理");
 
 /// All rows of table 三 (both generations), in the official order.
 pub const REQUEST_ROWS: &[RequestRow] = &[
-    row(l("new_received", "一、本年新收政府信息公开申请数量", &["本年新收"]), None, None, false, true, true),
-    row(l("carried_over", "二、上年结转政府信息公开申请数量", &["上年结转"]), None, None, false, true, true),
-    row(l("disclosed", "（一）予以公开", &["予以公开"]), RESULT, None, true, true, true),
-    row(l("partially_disclosed", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", &["部分公开", "不分公开"]), RESULT, None, true, true, true),
-    row(l("withheld_state_secret", "1.属于国家秘密", &["国家秘密"]), RESULT, WITHHELD, true, true, true),
-    row(l("withheld_law_prohibited", "2.其他法律行政法规禁止公开", &["禁止公开"]), RESULT, WITHHELD, true, true, true),
-    row(l("withheld_security", "3.危及“三安全一稳定”", &["三安全一稳定", "危及"]), RESULT, WITHHELD, true, true, true),
-    row(l("withheld_third_party", "4.保护第三方合法权益", &["第三方合法权益", "保护第三方"]), RESULT, WITHHELD, true, true, true),
-    row(l("withheld_internal", "5.属于三类内部事务信息", &["内部事务"]), RESULT, WITHHELD, true, true, true),
-    row(l("withheld_process", "6.属于四类过程性信息", &["过程性信息"]), RESULT, WITHHELD, true, true, true),
-    row(l("withheld_enforcement", "7.属于行政执法案卷", &["执法案卷"]), RESULT, WITHHELD, true, true, true),
-    row(l("withheld_query", "8.属于行政查询事项", &["查询事项"]), RESULT, WITHHELD, true, true, true),
-    row(l("unavailable_not_held", "1.本机关不掌握相关政府信息", &["不掌握"]), RESULT, UNAVAILABLE, true, true, true),
-    row(l("unavailable_needs_creation", "2.没有现成信息需要另行制作", &["另行制作", "没有现成"]), RESULT, UNAVAILABLE, true, true, true),
-    row(l("unavailable_unclear", "3.补正后申请内容仍不明确", &["仍不明确"]), RESULT, UNAVAILABLE, true, true, true),
-    row(l("rejected_petition", "1.信访举报投诉类申请", &["信访举报", "举报投诉"]), RESULT, REJECTED, true, true, true),
-    row(l("rejected_duplicate", "2.重复申请", &["重复申请"]), RESULT, REJECTED, true, true, true),
-    row(l("rejected_publication", "3.要求提供公开出版物", &["公开出版物"]), RESULT, REJECTED, true, true, true),
-    row(l("rejected_excessive", "4.无正当理由大量反复申请", &["大量反复"]), RESULT, REJECTED, true, true, true),
-    row(l("rejected_confirmation", "5.要求行政机关确认或重新出具已获取信息", &["重新出具", "确认或重新"]), RESULT, REJECTED, true, true, true),
-    row(l("other", "（六）其他处理", &["其他处理"]), RESULT, None, true, true, false),
-    row(l("other_no_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", &["不补正"]), RESULT, OTHER, true, false, true),
-    row(l("other_fee_unpaid", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", &["缴纳费用", "收费通知"]), RESULT, OTHER, true, false, true),
-    row(l("other_misc", "3.其他", &["3其他"]), RESULT, OTHER, true, false, true),
-    row(l("total_handled", "（七）总计", &["总计"]), RESULT, None, false, true, true),
-    row(l("carried_forward", "四、结转下年度继续办理", &["结转下年"]), None, None, false, true, true),
+    row(
+        l(
+            "new_received",
+            "一、本年新收政府信息公开申请数量",
+            &["本年新收"],
+        ),
+        None,
+        None,
+        false,
+        true,
+        true,
+    ),
+    row(
+        l(
+            "carried_over",
+            "二、上年结转政府信息公开申请数量",
+            &["上年结转"],
+        ),
+        None,
+        None,
+        false,
+        true,
+        true,
+    ),
+    row(
+        l("disclosed", "（一）予以公开", &["予以公开"]),
+        RESULT,
+        None,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l(
+            "partially_disclosed",
+            "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+            &["部分公开", "不分公开"],
+        ),
+        RESULT,
+        None,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l("withheld_state_secret", "1.属于国家秘密", &["国家秘密"]),
+        RESULT,
+        WITHHELD,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l(
+            "withheld_law_prohibited",
+            "2.其他法律行政法规禁止公开",
+            &["禁止公开"],
+        ),
+        RESULT,
+        WITHHELD,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l(
+            "withheld_security",
+            "3.危及“三安全一稳定”",
+            &["三安全一稳定", "危及"],
+        ),
+        RESULT,
+        WITHHELD,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l(
+            "withheld_third_party",
+            "4.保护第三方合法权益",
+            &["第三方合法权益", "保护第三方"],
+        ),
+        RESULT,
+        WITHHELD,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l("withheld_internal", "5.属于三类内部事务信息", &["内部事务"]),
+        RESULT,
+        WITHHELD,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l("withheld_process", "6.属于四类过程性信息", &["过程性信息"]),
+        RESULT,
+        WITHHELD,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l("withheld_enforcement", "7.属于行政执法案卷", &["执法案卷"]),
+        RESULT,
+        WITHHELD,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l("withheld_query", "8.属于行政查询事项", &["查询事项"]),
+        RESULT,
+        WITHHELD,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l(
+            "unavailable_not_held",
+            "1.本机关不掌握相关政府信息",
+            &["不掌握"],
+        ),
+        RESULT,
+        UNAVAILABLE,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l(
+            "unavailable_needs_creation",
+            "2.没有现成信息需要另行制作",
+            &["另行制作", "没有现成"],
+        ),
+        RESULT,
+        UNAVAILABLE,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l(
+            "unavailable_unclear",
+            "3.补正后申请内容仍不明确",
+            &["仍不明确"],
+        ),
+        RESULT,
+        UNAVAILABLE,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l(
+            "rejected_petition",
+            "1.信访举报投诉类申请",
+            &["信访举报", "举报投诉"],
+        ),
+        RESULT,
+        REJECTED,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l("rejected_duplicate", "2.重复申请", &["重复申请"]),
+        RESULT,
+        REJECTED,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l(
+            "rejected_publication",
+            "3.要求提供公开出版物",
+            &["公开出版物"],
+        ),
+        RESULT,
+        REJECTED,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l(
+            "rejected_excessive",
+            "4.无正当理由大量反复申请",
+            &["大量反复"],
+        ),
+        RESULT,
+        REJECTED,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l(
+            "rejected_confirmation",
+            "5.要求行政机关确认或重新出具已获取信息",
+            &["重新出具", "确认或重新"],
+        ),
+        RESULT,
+        REJECTED,
+        true,
+        true,
+        true,
+    ),
+    row(
+        l("other", "（六）其他处理", &["其他处理"]),
+        RESULT,
+        None,
+        true,
+        true,
+        false,
+    ),
+    row(
+        l(
+            "other_no_correction",
+            "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+            &["不补正"],
+        ),
+        RESULT,
+        OTHER,
+        true,
+        false,
+        true,
+    ),
+    row(
+        l(
+            "other_fee_unpaid",
+            "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+            &["缴纳费用", "收费通知"],
+        ),
+        RESULT,
+        OTHER,
+        true,
+        false,
+        true,
+    ),
+    row(
+        l("other_misc", "3.其他", &["3其他"]),
+        RESULT,
+        OTHER,
+        true,
+        false,
+        true,
+    ),
+    row(
+        l("total_handled", "（七）总计", &["总计"]),
+        RESULT,
+        None,
+        false,
+        true,
+        true,
+    ),
+    row(
+        l("carried_forward", "四、结转下年度继续办理", &["结转下年"]),
+        None,
+        None,
+        false,
+        true,
+        true,
+    ),
 ];
 
 /// Rows of table 三 for a generation, in order.
@@ -233,8 +471,16 @@ pub fn request_rows(generation: Generation) -> impl Iterator<Item = &'static Req
 /// Groups of table 四, in order.
 pub const REVIEW_GROUPS: [Label; 3] = [
     l("reconsideration", "行政复议", &["行政复议"]),
-    l("litigation_direct", "行政诉讼 · 未经复议直接起诉", &["未经复议直接起诉", "直接起诉"]),
-    l("litigation_after_reconsideration", "行政诉讼 · 复议后起诉", &["复议后起诉"]),
+    l(
+        "litigation_direct",
+        "行政诉讼 · 未经复议直接起诉",
+        &["未经复议直接起诉", "直接起诉"],
+    ),
+    l(
+        "litigation_after_reconsideration",
+        "行政诉讼 · 复议后起诉",
+        &["复议后起诉"],
+    ),
 ];
 
 /// Columns of each group of table 四, in order; the last is the group total.
@@ -250,10 +496,33 @@ pub const REVIEW_COLUMNS: [Label; 5] = [
 pub const SECTIONS: [(&str, &str, &[&str]); 6] = [
     ("一", "总体情况", &["总体情况", "概述", "工作基本情况"]),
     ("二", "主动公开政府信息情况", &["主动公开"]),
-    ("三", "收到和处理政府信息公开申请情况", &["收到和处理", "依申请公开"]),
-    ("四", "政府信息公开行政复议、行政诉讼情况", &["行政复议", "行政诉讼"]),
-    ("五", "存在的主要问题及改进情况", &["存在的主要问题", "存在主要问题", "存在问题", "主要问题", "改进情况", "改进措施"]),
-    ("六", "其他需要报告的事项", &["其他需要报告", "其他事项", "其它需要报告"]),
+    (
+        "三",
+        "收到和处理政府信息公开申请情况",
+        &["收到和处理", "依申请公开"],
+    ),
+    (
+        "四",
+        "政府信息公开行政复议、行政诉讼情况",
+        &["行政复议", "行政诉讼"],
+    ),
+    (
+        "五",
+        "存在的主要问题及改进情况",
+        &[
+            "存在的主要问题",
+            "存在主要问题",
+            "存在问题",
+            "主要问题",
+            "改进情况",
+            "改进措施",
+        ],
+    ),
+    (
+        "六",
+        "其他需要报告的事项",
+        &["其他需要报告", "其他事项", "其它需要报告"],
+    ),
 ];
 
 /// Units that appear in the unit column of a pre-2019 统计表 or inside cells.

@@ -28,15 +28,33 @@ pub use text::{parse_text, Parsed};
 /// Why an input could not be read at all (`gongkai` exits with status 2).
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("不是文本或网页格式的报告（看起来是二进制文件）")]
-    Binary,
+    /// The bytes are a binary format this reader does not handle (PDF, ZIP/DOCX, image, …).
+    #[error("不是文本或网页格式的报告（检测为{0}）")]
+    Binary(&'static str),
 }
 
 /// Parse a file's bytes: decode, convert HTML when the content is HTML, then read the text.
 pub fn parse_bytes(bytes: &[u8], source: Option<&str>) -> Result<Parsed, IngestError> {
-    // TEMP until decode/html land.
-    if bytes.iter().take(8192).filter(|b| **b == 0).count() > 16 {
-        return Err(IngestError::Binary);
+    if let Some(kind) = decode::binary_kind(bytes) {
+        return Err(IngestError::Binary(kind));
     }
-    Ok(parse_text(&String::from_utf8_lossy(bytes), source))
+    let decoded = decode::decode_bytes(bytes);
+    let mut parsed = if html::is_html(&decoded.text) {
+        parse_text(&html::html_to_text(&decoded.text), source)
+    } else {
+        parse_text(&decoded.text, source)
+    };
+    if decoded.lossy {
+        let mut f = Finding::new(
+            "input.encoding",
+            gongkai_core::Severity::Warning,
+            format!(
+                "文件编码无法完全识别（按{}解码），部分字符已替换",
+                decoded.encoding
+            ),
+        );
+        f.source = source.map(str::to_string);
+        parsed.findings.push(f);
+    }
+    Ok(parsed)
 }

@@ -238,6 +238,18 @@ pub fn extract(text: &str) -> Meta {
                     }
                 }
             }
+        } else if let Some(c) = p.title_year_first.captures(&head) {
+            if line.contains("报告") && line.chars().count() <= 80 {
+                let year: i32 = c[1].parse().unwrap_or(0);
+                if meta.year.is_none() && (1990..=2100).contains(&year) {
+                    meta.year = Some((year, i + 1));
+                }
+                if meta.agency.is_none() {
+                    if let Some(a) = clean_agency(&c[2]) {
+                        meta.agency = Some((a, i + 1));
+                    }
+                }
+            }
         } else if meta.agency.is_none() && line.chars().count() <= 40 {
             if let Some(c) = p.title_no_year.captures(&line) {
                 if let Some(a) = clean_agency(&c[1]) {
@@ -385,7 +397,8 @@ pub fn headings(text: &str) -> Vec<Heading> {
                 j -= 1;
                 continue;
             }
-            ok = matches!(pc, '\n' | '。' | '；' | ';' | '|' | ')' | '>' | '!' | '！');
+            ok = matches!(pc, '\n' | '。' | '；' | ';' | '|' | ')' | '>' | '!' | '！')
+                || pc.is_ascii_digit();
             break;
         }
         if !ok {

@@ -211,6 +211,9 @@ fn cell_of(tokens: &[Tok], i: usize) -> Aligned {
     }
 }
 
+/// A row's own arithmetic, e.g. "the first six cells add up to the seventh".
+pub type RowRule<'a> = &'a dyn Fn(&[f64]) -> bool;
+
 /// Result of aligning one row.
 #[derive(Debug, Clone)]
 pub struct RowReading {
@@ -227,7 +230,7 @@ pub fn align(
     row: &RawRow,
     k: usize,
     glued: bool,
-    rule: Option<&dyn Fn(&[f64]) -> bool>,
+    rule: Option<RowRule>,
     merged_total: bool,
 ) -> RowReading {
     let mut notes = Vec::new();
@@ -245,6 +248,22 @@ pub fn align(
                 _ => None,
             })
             .collect();
+        if row.at_end && runs.len() < k {
+            // The document stops inside this row: its digits cannot be split with confidence.
+            let token = row.cells.first().copied();
+            return RowReading {
+                cells: vec![
+                    Aligned {
+                        value: None,
+                        token,
+                        why: Some(Absence::Truncated)
+                    };
+                    k
+                ],
+                alternatives: Vec::new(),
+                notes,
+            };
+        }
         if runs.len() == row.cells.len() && runs.len() < k {
             let accept = |v: &[f64]| rule.is_none_or(|r| r(v));
             let cands = split::candidates(&runs, k, &accept).unwrap_or_default();
@@ -379,6 +398,20 @@ pub fn align(
             notes,
         };
     }
+    if row.at_end
+        && cells.len() <= k
+        && cells
+            .first()
+            .is_some_and(|&i| matches!(tokens[i].kind, TokKind::Blank))
+    {
+        // Cut off, and led by empty cells: whether they are merged-label filler or empty
+        // columns cannot be told, so neither can the columns of the numbers after them.
+        return RowReading {
+            cells: vec![absent(Absence::Truncated); k],
+            alternatives: Vec::new(),
+            notes,
+        };
+    }
     let mut out: Vec<Aligned> = cells.iter().map(|&i| cell_of(tokens, i)).collect();
     let missing_why = if row.at_end {
         Absence::Truncated
@@ -397,11 +430,7 @@ pub fn align(
 
 /// Decide per table whether its numbers were printed glued to their labels: read once with
 /// glued numbers as values and see whether most matched rows start with a glued number.
-pub fn detect_glued<'a>(
-    tokens: &[Tok],
-    range: std::ops::Range<usize>,
-    labels: &[&'a Label],
-) -> bool {
+pub fn detect_glued(tokens: &[Tok], range: std::ops::Range<usize>, labels: &[&Label]) -> bool {
     let rows = assemble(tokens, range, true);
     let mut glued = 0;
     let mut separate = 0;
@@ -585,4 +614,75 @@ pub fn describe_alternatives(alts: &[Vec<f64>]) -> String {
         .map(|v| v.iter().map(|x| fmt_num(*x)).collect::<Vec<_>>().join("|"))
         .collect::<Vec<_>>()
         .join("；")
+}
+
+/// A row in a group being resolved: either read, or one of several readings.
+#[derive(Debug, Clone)]
+pub enum RowState {
+    Fixed(Vec<Cell>),
+    Alternatives(Vec<Vec<f64>>),
+}
+
+/// Try every combination of readings in `rows` against `holds`; for each row with
+/// alternatives, return the reading all surviving combinations agree on (or `None`).
+pub fn resolve_group(
+    rows: &[RowState],
+    holds: &dyn Fn(&[Vec<Cell>]) -> bool,
+) -> Vec<Option<usize>> {
+    let alt_idx: Vec<usize> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r, RowState::Alternatives(a) if !a.is_empty()))
+        .map(|(i, _)| i)
+        .collect();
+    let mut out = vec![None; rows.len()];
+    let sizes: Vec<usize> = alt_idx
+        .iter()
+        .map(|&i| match &rows[i] {
+            RowState::Alternatives(a) => a.len(),
+            RowState::Fixed(_) => 1,
+        })
+        .collect();
+    let total: usize = sizes.iter().product();
+    if alt_idx.is_empty() || total > 50_000 {
+        return out;
+    }
+    let mut choice = vec![0usize; alt_idx.len()];
+    let mut survivors: Vec<Vec<usize>> = Vec::new();
+    loop {
+        let assignment: Vec<Vec<Cell>> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| match r {
+                RowState::Fixed(v) => v.clone(),
+                RowState::Alternatives(a) => match alt_idx.iter().position(|&x| x == i) {
+                    Some(p) => a[choice[p]].iter().map(|x| Some(*x)).collect(),
+                    None => Vec::new(),
+                },
+            })
+            .collect();
+        if holds(&assignment) {
+            survivors.push(choice.clone());
+        }
+        let mut d = 0;
+        while d < choice.len() {
+            choice[d] += 1;
+            if choice[d] < sizes[d] {
+                break;
+            }
+            choice[d] = 0;
+            d += 1;
+        }
+        if d == choice.len() {
+            break;
+        }
+    }
+    for (p, &i) in alt_idx.iter().enumerate() {
+        if let Some(first) = survivors.first() {
+            if survivors.iter().all(|s| s[p] == first[p]) {
+                out[i] = Some(first[p]);
+            }
+        }
+    }
+    out
 }

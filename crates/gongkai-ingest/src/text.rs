@@ -64,7 +64,18 @@ fn find_text(tokens: &[Tok], from: usize, keys: &[&str]) -> Option<usize> {
 /// Parse normalised or raw text.
 pub fn parse_text(raw: &str, source: Option<&str>) -> Parsed {
     let text = normalize_text(raw);
-    let tokens = tokens::tokenize(&text);
+    let mut tokens = tokens::tokenize(&text);
+    // A document that ends right after a digit may have been cut inside that number.
+    let cut_number = text.ends_with(|c: char| c.is_ascii_digit())
+        && tokens
+            .last()
+            .is_some_and(|t| matches!(t.kind, TokKind::Num { .. }));
+    let mut cut_line = 0;
+    if cut_number {
+        if let Some(t) = tokens.pop() {
+            cut_line = t.line;
+        }
+    }
     let mut report = Report::new();
     report.source = source.map(str::to_string);
     let mut sink = Sink::default();
@@ -222,7 +233,7 @@ pub fn parse_text(raw: &str, source: Option<&str>) -> Parsed {
             _ => None,
         };
         let body = cut.map_or(body, |c| &body[..c]);
-        let body = body.trim();
+        let body = body.trim_matches(|c: char| c.is_whitespace() || c == '|');
         if !body.is_empty() {
             report
                 .narrative
@@ -250,6 +261,14 @@ pub fn parse_text(raw: &str, source: Option<&str>) -> Parsed {
         );
     }
 
+    if cut_number {
+        sink.note(
+            "structure.truncated",
+            Severity::Warning,
+            format!("报告在第{cut_line}行的数字中间结束，最后一个数字可能不完整，未取值"),
+            vec![],
+        );
+    }
     report.provenance = sink.provenance;
     let mut findings = sink.findings;
     for f in &mut findings {
@@ -643,15 +662,24 @@ const STAT_HEADER_WORDS: &[&str] = &[
 ];
 
 fn read_statistics(tokens: &[Tok], range: Range<usize>, report: &mut Report, sink: &mut Sink) {
+    let range_start = range.start;
     let glued = tables::assemble(tokens, range.clone(), true)
         .iter()
         .filter(|r| r.glued_to_label)
         .count()
         > 3;
     let rows = tables::assemble(tokens, range, glued);
-    let Some(first) = rows.first() else { return };
-    // Columns from the header, which heads the first row's label.
-    let header_key = first.label.clone();
+    if rows.is_empty() {
+        return;
+    }
+    // Columns from the header, which opens the region.
+    let header_raw: String = tokens[range_start..]
+        .iter()
+        .take(60)
+        .take_while(|t| !matches!(t.kind, TokKind::Num { .. }))
+        .map(|t| t.raw.as_str())
+        .collect();
+    let header_key = label_key(&header_raw);
     let mut columns = Vec::new();
     let year_col = regex_year_column(&header_key);
     if let Some(y) = year_col {
@@ -674,6 +702,7 @@ fn read_statistics(tokens: &[Tok], range: Range<usize>, report: &mut Report, sin
         columns: columns.clone(),
         rows: Vec::new(),
     };
+    let mut alternatives: Vec<Vec<Vec<f64>>> = Vec::new();
     for (ri, row) in rows.iter().enumerate() {
         let mut label_text = row.label_text.clone();
         if ri == 0 {
@@ -769,6 +798,7 @@ fn read_statistics(tokens: &[Tok], range: Range<usize>, report: &mut Report, sin
         for (a, p) in reading.cells.iter().zip(&ptrs) {
             sink.record(tokens, p.clone(), a);
         }
+        alternatives.push(reading.alternatives.clone());
         stats.rows.push(StatisticsRow {
             label,
             unit,
@@ -776,7 +806,69 @@ fn read_statistics(tokens: &[Tok], range: Range<usize>, report: &mut Report, sin
             note,
         });
     }
+    resolve_statistics_groups(&mut stats, &alternatives);
     report.statistics_2014 = Some(stats);
+}
+
+/// `其中：1.… 2.…` rows add up to the row above them; use that to settle glued digits.
+fn resolve_statistics_groups(stats: &mut Statistics2014, alternatives: &[Vec<Vec<f64>>]) {
+    let numbered = |label: &str| {
+        let l = label
+            .trim_start_matches("其中")
+            .trim_start_matches([':', '：'])
+            .trim_start();
+        let mut chars = l.chars();
+        chars.next().is_some_and(|c| c.is_ascii_digit())
+            && l.chars()
+                .find(|c| !c.is_ascii_digit())
+                .is_some_and(|c| c == '.' || c == '、')
+    };
+    let n = stats.rows.len();
+    let mut i = 0;
+    while i + 1 < n {
+        if !stats.rows[i + 1].label.starts_with("其中")
+            || numbered(&stats.rows[i].label) && stats.rows[i].label.starts_with("其中")
+        {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < n && numbered(&stats.rows[j].label) {
+            j += 1;
+        }
+        if j - i >= 2 {
+            let members: Vec<usize> = (i..j).collect();
+            let states: Vec<tables::RowState> = members
+                .iter()
+                .map(|&r| {
+                    if alternatives[r].len() > 1 {
+                        tables::RowState::Alternatives(alternatives[r].clone())
+                    } else {
+                        tables::RowState::Fixed(stats.rows[r].values.clone())
+                    }
+                })
+                .collect();
+            let holds = |rows: &[Vec<Option<f64>>]| {
+                let cols = rows[0].len();
+                (0..cols).all(|c| {
+                    let parent = rows[0].get(c).copied().flatten();
+                    let kids: Option<f64> =
+                        rows[1..].iter().map(|r| r.get(c).copied().flatten()).sum();
+                    match (parent, kids) {
+                        (Some(p), Some(k)) => (p - k).abs() < 1e-6,
+                        _ => true,
+                    }
+                })
+            };
+            let chosen = tables::resolve_group(&states, &holds);
+            for (m, choice) in members.iter().zip(chosen) {
+                if let Some(ci) = choice {
+                    stats.rows[*m].values = alternatives[*m][ci].iter().map(|v| Some(*v)).collect();
+                }
+            }
+        }
+        i = j.max(i + 1);
+    }
 }
 
 fn regex_year_column(key: &str) -> Option<String> {

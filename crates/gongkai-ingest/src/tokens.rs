@@ -183,7 +183,23 @@ fn cell(piece: &str, line: usize, out: &mut Vec<Tok>) {
     }
     // Text pieces of one cell separated only by spaces form one label.
     let first_new = out.len();
+    // `2011 年度` (a header) is text, not a number followed by text.
+    let mut merged: Vec<Tok> = Vec::with_capacity(local.len());
     for tok in local {
+        if let (TokKind::Text(t), Some(prev)) = (&tok.kind, merged.last_mut()) {
+            if matches!(prev.kind, TokKind::Num { .. }) && t.starts_with('年') {
+                let joined = format!("{}{}", prev.raw, t);
+                *prev = Tok {
+                    kind: TokKind::Text(joined.clone()),
+                    line,
+                    raw: joined,
+                };
+                continue;
+            }
+        }
+        merged.push(tok);
+    }
+    for tok in merged {
         if out.len() > first_new {
             if let (TokKind::Text(t), Some(last)) = (&tok.kind, out.last_mut()) {
                 if let TokKind::Text(prev) = &mut last.kind {
@@ -272,7 +288,7 @@ fn segment_word(word: &str, line: usize, out: &mut Vec<Tok>) {
         // Item numbers: `1.属于…`, `2、政府…`, or the tail of a glued run `00000002.其他…`.
         let item_mark = !has_decimal
             && matches!(next, Some('.') | Some('、'))
-            && chars.get(i + 1).is_some_and(|d| !d.is_ascii_digit());
+            && chars.get(i + 1).is_none_or(|d| !d.is_ascii_digit());
         if item_mark && !sign_start {
             let digits = int_end - start;
             if digits <= 2 {

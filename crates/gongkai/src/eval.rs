@@ -63,6 +63,9 @@ fn same(a: Option<f64>, b: Option<f64>) -> bool {
     matches!((a, b), (Some(x), Some(y)) if (x - y).abs() < 1e-6)
 }
 
+/// How the evaluation reads one report: parsed report and all findings, `None` if unreadable.
+pub type ParseFn<'a> = dyn Fn(&Path) -> Option<(Report, Vec<Finding>)> + 'a;
+
 /// Locate the report text a label refers to.
 fn find_report(corpus: &Path, name: &str) -> Option<PathBuf> {
     [
@@ -76,10 +79,7 @@ fn find_report(corpus: &Path, name: &str) -> Option<PathBuf> {
 }
 
 /// Evaluate `parse` over every label under `corpus/dev/labels`.
-pub fn evaluate(
-    corpus: &Path,
-    parse: &dyn Fn(&Path) -> Option<(Report, Vec<Finding>)>,
-) -> anyhow::Result<Evaluation> {
+pub fn evaluate(corpus: &Path, parse: &ParseFn) -> anyhow::Result<Evaluation> {
     let labels_dir = corpus.join("dev/labels");
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&labels_dir)
         .map_err(|e| anyhow::anyhow!("无法读取标注目录 {}：{e}", labels_dir.display()))?
