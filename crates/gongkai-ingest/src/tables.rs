@@ -306,11 +306,13 @@ pub fn align(
         }
     }
     let mut cells: Vec<usize> = row.cells.clone();
+    let mut trailing_blanks = 0;
     while cells
         .last()
         .is_some_and(|&i| matches!(tokens[i].kind, TokKind::Blank))
     {
         cells.pop();
+        trailing_blanks += 1;
     }
     while cells.len() > k
         && cells
@@ -419,7 +421,14 @@ pub fn align(
         Absence::Missing
     };
     while out.len() < k {
-        out.push(absent(missing_why));
+        // Cells printed empty are blank; cells not printed at all are missing.
+        let why = if trailing_blanks > 0 {
+            trailing_blanks -= 1;
+            Absence::Blank
+        } else {
+            missing_why
+        };
+        out.push(absent(why));
     }
     RowReading {
         cells: out,

@@ -338,3 +338,21 @@ pub fn print(ev: &Evaluation, verbose: bool) {
         }
     }
 }
+
+fn tally_json(t: &Tally) -> serde_json::Value {
+    serde_json::json!({"right": t.right, "total": t.total, "accuracy": (t.pct() * 100.0).round() / 100.0})
+}
+
+/// The evaluation as one JSON object (for scripts and tests).
+pub fn to_json(ev: &Evaluation) -> serde_json::Value {
+    serde_json::json!({
+        "files": ev.files,
+        "missing_files": ev.missing_files,
+        "tables": ev.tables.iter().map(|(k, t)| (k.to_string(), tally_json(t))).collect::<serde_json::Map<_, _>>(),
+        "cells": tally_json(&ev.cells()),
+        "unlabelled_values": ev.unlabelled_values,
+        "meta": ev.meta.iter().map(|(k, t)| (k.to_string(), tally_json(t))).collect::<serde_json::Map<_, _>>(),
+        "rules": tally_json(&ev.rules),
+        "mistakes": ev.mistakes,
+    })
+}

@@ -73,6 +73,9 @@ enum Command {
         /// List every mismatch
         #[arg(long)]
         verbose: bool,
+        /// Print the figures as one JSON object
+        #[arg(long)]
+        json: bool,
     },
     /// 列出全部检查规则及其含义。
     Rules,
@@ -221,7 +224,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             writeln!(out, "{s}")?;
             Ok(exit_code(0, rules::has_error(&findings)))
         }
-        Command::Eval { corpus, verbose } => {
+        Command::Eval {
+            corpus,
+            verbose,
+            json,
+        } => {
             let ev = eval::evaluate(&corpus, &|p| {
                 parse_file(p).ok().map(|parsed| {
                     let f = all_findings(&parsed);
@@ -229,8 +236,16 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 })
             })
             .with_context(|| format!("评估语料 {}", corpus.display()))?;
-            drop(out);
-            eval::print(&ev, verbose);
+            if json {
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&eval::to_json(&ev))?
+                )?;
+            } else {
+                drop(out);
+                eval::print(&ev, verbose);
+            }
             Ok(0)
         }
         Command::Rules => {
