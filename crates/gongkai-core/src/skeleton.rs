@@ -459,12 +459,14 @@ pub const REQUEST_ROWS: &[RequestRow] = &[
     ),
 ];
 
-/// Rows of table 三 for a generation, in order.
+/// Rows of table 三 for a generation, in order. For `unknown` (a table 三 seen without the
+/// headers that tell 2019 from 2021), the rows both generations share.
 pub fn request_rows(generation: Generation) -> impl Iterator<Item = &'static RequestRow> {
     REQUEST_ROWS.iter().filter(move |r| match generation {
         Generation::G2019 => r.in_2019,
         Generation::G2021 => r.in_2021,
-        _ => false,
+        Generation::Unknown => r.in_2019 && r.in_2021,
+        Generation::G2014 => false,
     })
 }
 

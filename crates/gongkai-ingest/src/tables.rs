@@ -169,6 +169,7 @@ pub enum Absence {
     Missing,
     Ambiguous,
     Truncated,
+    NotANumber,
 }
 
 impl Absence {
@@ -179,6 +180,7 @@ impl Absence {
             Absence::Missing => "该行单元格少于表格列数",
             Absence::Ambiguous => "相连数字无法唯一拆分",
             Absence::Truncated => "报告在此处中断",
+            Absence::NotANumber => "单元格内容不是数字",
         }
     }
 }
@@ -202,6 +204,11 @@ fn cell_of(tokens: &[Tok], i: usize) -> Aligned {
             value: None,
             token: Some(i),
             why: Some(Absence::Marker),
+        },
+        TokKind::Text(_) => Aligned {
+            value: None,
+            token: Some(i),
+            why: Some(Absence::NotANumber),
         },
         _ => Aligned {
             value: None,
@@ -482,6 +489,7 @@ impl Sink {
     /// One finding per row listing its cells without a value and why.
     pub fn explain_absent(
         &mut self,
+        tokens: &[Tok],
         table: &str,
         row_label: &str,
         pointers: &[String],
@@ -503,15 +511,26 @@ impl Sink {
                 Absence::Missing => ("value.blank", Severity::Warning),
                 Absence::Ambiguous => ("value.ambiguous_split", Severity::Warning),
                 Absence::Truncated => ("structure.truncated", Severity::Warning),
+                Absence::NotANumber => ("value.not_a_number", Severity::Error),
+            };
+            let detail = if why == Absence::NotANumber {
+                let raws: Vec<String> = pointers
+                    .iter()
+                    .zip(cells)
+                    .filter(|(_, a)| a.why == Some(Absence::NotANumber))
+                    .filter_map(|(_, a)| a.token.map(|t| format!("“{}”", tokens[t].raw)))
+                    .collect();
+                format!("{}：{}", why.describe(), raws.join("、"))
+            } else {
+                why.describe().to_string()
             };
             self.findings.push(
                 Finding::new(
                     rule,
                     severity,
                     format!(
-                        "{table}“{row_label}”有{}个单元格无数值（{}），按空值处理，未补零",
+                        "{table}“{row_label}”有{}个单元格无数值（{detail}），按空值处理，未补零",
                         ptrs.len(),
-                        why.describe()
                     ),
                 )
                 .with_cells(ptrs),
@@ -692,6 +711,44 @@ pub fn resolve_group(
                 out[i] = Some(first[p]);
             }
         }
+    }
+    out
+}
+
+/// Longest text that can be a stray non-numeric cell rather than the next row's label.
+const MAX_STRAY_CELL_CHARS: usize = 8;
+
+/// A short text between the cells of a row that is not the next row's label (`| 3 | 不详 | 5 |`)
+/// is a non-numeric *cell* of that row: fold the following unmatched row back into it, the
+/// text becoming a cell that fails `value.not_a_number`.
+pub fn fold_stray_text(
+    rows: Vec<RawRow>,
+    tokens: &[Tok],
+    labels: &[&Label],
+    k: usize,
+) -> Vec<RawRow> {
+    let mut out: Vec<RawRow> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let stray = out.last().is_some_and(|prev: &RawRow| {
+            match_label(&prev.label, labels.iter().copied()).is_some()
+                && prev.cells.len() < k
+                && match_label(&row.label, labels.iter().copied()).is_none()
+                && row.label_text.chars().count() <= MAX_STRAY_CELL_CHARS
+                && !row.label_text.contains(['(', '（', '、', '.'])
+        });
+        if stray {
+            let prev = out.last_mut().expect("checked");
+            // The text token(s) right before this row's cells.
+            let first_cell = row.cells.first().copied().unwrap_or(tokens.len());
+            let texts: Vec<usize> = (prev.cells.last().map_or(0, |c| c + 1)..first_cell)
+                .filter(|&i| tokens[i].is_text())
+                .collect();
+            prev.cells.extend(texts);
+            prev.cells.extend(row.cells);
+            prev.at_end = row.at_end;
+            continue;
+        }
+        out.push(row);
     }
     out
 }

@@ -172,7 +172,10 @@ pub fn parse_text(raw: &str, source: Option<&str>) -> Parsed {
     }
     if let (Some(s), true) = (
         t3,
-        matches!(generation, Generation::G2019 | Generation::G2021),
+        matches!(
+            generation,
+            Generation::G2019 | Generation::G2021 | Generation::Unknown
+        ),
     ) {
         let e = end_of(t3, &[t4, section5]);
         read_requests(&tokens, s..e, generation, &mut report, &mut sink);
@@ -294,6 +297,11 @@ fn read_proactive(
     let labels: Vec<&Label> = blocks.iter().flat_map(|b| b.rows.iter()).collect();
     let glued = tables::detect_glued(tokens, range.clone(), &labels);
     let rows = tables::assemble(tokens, range, glued);
+    let rows = if glued {
+        rows
+    } else {
+        tables::fold_stray_text(rows, tokens, &labels, 3)
+    };
     let mut p = Proactive::default();
     // Every row of the skeleton, absent until read.
     for b in blocks {
@@ -365,7 +373,7 @@ fn read_proactive(
             })
             .collect();
         if reading.alternatives.is_empty() {
-            sink.explain_absent("表二", label.label, &ptrs, &explained);
+            sink.explain_absent(tokens, "表二", label.label, &ptrs, &explained);
         }
         if label.id == "central_procurement" {
             let unit = reading
@@ -406,6 +414,11 @@ fn read_requests(
     let labels: Vec<&Label> = skel.iter().map(|r| &r.label).collect();
     let glued = tables::detect_glued(tokens, range.clone(), &labels);
     let rows = tables::assemble(tokens, range, glued);
+    let rows = if glued {
+        rows
+    } else {
+        tables::fold_stray_text(rows, tokens, &labels, 7)
+    };
     let mut table: IndexMap<String, Vec<Aligned>> = IndexMap::new();
     let mut alternatives: IndexMap<String, Vec<Vec<f64>>> = IndexMap::new();
     let mut raw_of: IndexMap<String, &RawRow> = IndexMap::new();
@@ -502,7 +515,7 @@ fn read_requests(
                         );
                     }
                 } else {
-                    sink.explain_absent("表三", r.label.label, &ptrs, cells);
+                    sink.explain_absent(tokens, "表三", r.label.label, &ptrs, cells);
                 }
                 out.insert(id.to_string(), cells.iter().map(|a| a.value).collect());
             }
@@ -641,7 +654,7 @@ fn read_reviews(tokens: &[Tok], range: Range<usize>, report: &mut Report, sink: 
             sink.record(tokens, p.clone(), a);
         }
         if cells.iter().all(|a| a.why != Some(Absence::Ambiguous)) {
-            sink.explain_absent("表四", label, &ptrs, &cells);
+            sink.explain_absent(tokens, "表四", label, &ptrs, &cells);
         }
     }
     report.reviews = Some(Reviews { groups });
