@@ -22,6 +22,7 @@ struct Patterns {
     sig_date_cn: Regex,
     meta_date: Regex,
     filler: Regex,
+    contact: Regex,
 }
 
 fn patterns() -> &'static Patterns {
@@ -55,6 +56,7 @@ fn patterns() -> &'static Patterns {
         )
         .unwrap(),
         filler: Regex::new(r"^(?:标题|题目)\s*[:：]\s*|^#+\s*").unwrap(),
+        contact: Regex::new(r"请与\s*([^,，。;；:：()（）]{2,40}?)\s*(?:联系|[(（])").unwrap(),
     })
 }
 
@@ -335,6 +337,36 @@ pub fn extract(text: &str) -> Meta {
         }
     }
 
+    // The contact sentence of the introduction: "如对本报告有任何疑问，请与东至县财政局联系".
+    if meta.agency.is_none() {
+        let head: String = text.chars().take(6000).collect();
+        if let Some(c) = p.contact.captures(&head) {
+            let mut name = c[1].trim().to_string();
+            for office in [
+                "党政办公室",
+                "政务公开办公室",
+                "办公室",
+                "综合科",
+                "综合股",
+                "办公厅",
+            ] {
+                if let Some(stripped) = name.strip_suffix(office) {
+                    if looks_like_agency_line(stripped) {
+                        name = stripped.to_string();
+                        break;
+                    }
+                }
+            }
+            if looks_like_agency_line(&name) {
+                let ln = head[..c.get(0).map_or(0, |m| m.start())]
+                    .matches('\n')
+                    .count()
+                    + 1;
+                meta.agency = Some((name, ln));
+            }
+        }
+    }
+
     // Year fallbacks: "YYYY年度政府信息公开…报告" anywhere, the statistics period, "YYYY年度".
     if meta.year.is_none() {
         let head: String = text.chars().take(6000).collect();
@@ -458,6 +490,12 @@ mod tests {
         let m = extract("正文\n示例县采购中心\n二○一七年二月十七日");
         assert_eq!(m.published_on.unwrap().0, "2017-02-17");
         assert_eq!(m.agency.unwrap().0, "示例县采购中心");
+    }
+
+    #[test]
+    fn agency_from_the_contact_sentence() {
+        let m = extract("根据条例编制本报告。如对本报告有任何疑问，请与示例县财政局办公室联系（地址：示例路1号）。");
+        assert_eq!(m.agency.unwrap().0, "示例县财政局");
     }
 
     #[test]
