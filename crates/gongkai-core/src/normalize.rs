@@ -11,33 +11,37 @@ use std::sync::OnceLock;
 
 static TRADITIONAL_MAP: &str = include_str!("../data/traditional-simplified.txt");
 
-fn traditional_table() -> &'static [(char, char)] {
-    static TABLE: OnceLock<Vec<(char, char)>> = OnceLock::new();
+/// Direct lookup for the Basic Multilingual Plane (one `u16` per code point, 0 = unchanged):
+/// normalisation runs on every character of every report, so this is a hot path.
+fn bmp_table() -> &'static [u16] {
+    static TABLE: OnceLock<Vec<u16>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut v: Vec<(char, char)> = TRADITIONAL_MAP
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| {
-                let mut it = l.split('\t');
-                let t = it.next()?.chars().next()?;
-                let s = it.next()?.chars().next()?;
-                Some((t, s))
-            })
-            .collect();
-        v.sort_unstable();
+        let mut v = vec![0u16; 0x10000];
+        for l in TRADITIONAL_MAP.lines().filter(|l| !l.starts_with('#')) {
+            let mut it = l.split('\t');
+            let (Some(t), Some(s)) = (
+                it.next().and_then(|x| x.chars().next()),
+                it.next().and_then(|x| x.chars().next()),
+            ) else {
+                continue;
+            };
+            if (t as u32) < 0x10000 && (s as u32) < 0x10000 {
+                v[t as usize] = s as u16;
+            }
+        }
         v
     })
 }
 
 /// Simplified form of one character (identity for characters that are not traditional).
 pub fn simplify_char(c: char) -> char {
-    if (c as u32) < 0x3400 {
+    let cp = c as u32;
+    if !(0x3400..0x10000).contains(&cp) {
         return c;
     }
-    let t = traditional_table();
-    match t.binary_search_by(|(k, _)| k.cmp(&c)) {
-        Ok(i) => t[i].1,
-        Err(_) => c,
+    match bmp_table()[cp as usize] {
+        0 => c,
+        s => char::from_u32(s as u32).unwrap_or(c),
     }
 }
 
@@ -68,35 +72,46 @@ pub fn fold_char(c: char) -> Option<char> {
 /// `\r\n` and `\r` turned into `\n`.
 pub fn normalize_text(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
-    let chars: Vec<char> = input.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
+    let mut last: Option<char> = None;
+    let mut rest = input;
+    while let Some(c) = rest.chars().next() {
+        let len = c.len_utf8();
         if c == '\r' {
             out.push('\n');
-            if chars.get(i + 1) == Some(&'\n') {
-                i += 1;
-            }
-            i += 1;
+            last = Some('\n');
+            rest = rest[len..].strip_prefix('\n').unwrap_or(&rest[len..]);
             continue;
         }
         // Pinyin annotation after a CJK character: `數(shù)`.
-        if (c == '(' || c == '（') && out.chars().next_back().is_some_and(is_cjk) {
-            let mut j = i + 1;
-            while j < chars.len() && j - i <= 8 && is_pinyin_letter(chars[j]) {
-                j += 1;
-            }
-            if j > i + 1 && j < chars.len() && (chars[j] == ')' || chars[j] == '）') {
-                i = j + 1;
+        if (c == '(' || c == '（') && last.is_some_and(is_cjk) {
+            let after = &rest[len..];
+            let letters: usize = after
+                .chars()
+                .take(9)
+                .take_while(|x| is_pinyin_letter(*x))
+                .map(char::len_utf8)
+                .sum();
+            if letters > 0 && after[letters..].starts_with([')', '）']) {
+                let close = after[letters..].chars().next().map_or(1, char::len_utf8);
+                rest = &after[letters + close..];
                 continue;
             }
         }
         if let Some(f) = fold_char(c) {
             out.push(f);
+            last = Some(f);
         }
-        i += 1;
+        rest = &rest[len..];
     }
     out
+}
+
+/// Matching key of text that is already normalised (see [`normalize_text`]): the same as
+/// [`label_key`] without folding again. Used on the parser's hot path.
+pub fn key_of_normalized(s: &str) -> String {
+    s.chars()
+        .filter(|&c| is_cjk(c) || c.is_ascii_alphanumeric() || c == '〇')
+        .collect()
 }
 
 /// Matching key of a label: normalised, without whitespace or punctuation; CJK, ASCII

@@ -21,7 +21,6 @@ struct Patterns {
     sig_date: Regex,
     sig_date_cn: Regex,
     meta_date: Regex,
-    filler: Regex,
     contact: Regex,
 }
 
@@ -55,7 +54,6 @@ fn patterns() -> &'static Patterns {
             r"(?:发布时间|发布日期|发文日期|公开日期|成文日期|日期|时间)\s*[:：]?\s*([12][09][0-9]{2})-([0-9]{1,2})-([0-9]{1,2})",
         )
         .unwrap(),
-        filler: Regex::new(r"^(?:标题|题目)\s*[:：]\s*|^#+\s*").unwrap(),
         contact: Regex::new(r"请与\s*([^,，。;；:：()（）]{2,40}?)\s*(?:联系|[(（])").unwrap(),
     })
 }
@@ -159,8 +157,23 @@ pub struct Meta {
 
 fn line_view(line: &str) -> String {
     let l = line.replace('|', " ");
-    let l = l.trim();
-    patterns().filler.replace(l, "").trim().to_string()
+    let mut l = l.trim();
+    for prefix in ["标题", "题目"] {
+        if let Some(rest) = l.strip_prefix(prefix) {
+            let rest = rest.trim_start();
+            if let Some(r) = rest.strip_prefix([':', '：']) {
+                l = r.trim_start();
+            }
+        }
+    }
+    l.trim_start_matches('#').trim().to_string()
+}
+
+/// Cheap test before running the date regexes on a line.
+fn may_be_date_line(line: &str) -> bool {
+    let t = line.trim();
+    let n = t.chars().count();
+    (6..=24).contains(&n) && t.contains(['年', '.', '-', '/'])
 }
 
 fn cn_digit(c: char) -> Option<u32> {
@@ -265,23 +278,26 @@ pub fn extract(text: &str) -> Meta {
         prev_nonempty = Some((line.to_string(), i + 1));
     }
 
-    // Signature: agency line followed by a date line near the end; a 填报单位 line.
-    let nonempty: Vec<(usize, String)> = lines
+    // Signature: agency line followed by a date line, searched from the end; a 填报单位 line.
+    let raw_nonempty: Vec<(usize, &str)> = lines
         .iter()
         .enumerate()
-        .map(|(i, l)| (i + 1, line_view(l)))
-        .filter(|(_, l)| !l.is_empty())
+        .map(|(i, l)| (i + 1, *l))
+        .filter(|(_, l)| !l.trim().is_empty())
         .collect();
-    let tail_start = 0;
-    for w in (tail_start..nonempty.len()).rev() {
-        let (ln, l) = &nonempty[w];
-        let date = if let Some(c) = p.sig_date.captures(l) {
+    for w in (0..raw_nonempty.len()).rev() {
+        let (ln, raw) = raw_nonempty[w];
+        if !may_be_date_line(&raw.replace('|', "")) {
+            continue;
+        }
+        let l = line_view(raw);
+        let date = if let Some(c) = p.sig_date.captures(&l) {
             iso(
                 c[1].parse().unwrap_or(0),
                 c[2].parse().unwrap_or(0),
                 c[3].parse().unwrap_or(0),
             )
-        } else if let Some(c) = p.sig_date_cn.captures(l) {
+        } else if let Some(c) = p.sig_date_cn.captures(&l) {
             let y: Option<u32> = c[1]
                 .chars()
                 .map(cn_digit)
@@ -295,10 +311,13 @@ pub fn extract(text: &str) -> Meta {
         };
         if let Some(d) = date {
             if meta.published_on.is_none() {
-                meta.published_on = Some((d, *ln));
+                meta.published_on = Some((d, ln));
             }
-            if meta.agency.is_none() && w > 0 && looks_like_agency_line(&nonempty[w - 1].1) {
-                meta.agency = Some((nonempty[w - 1].1.clone(), nonempty[w - 1].0));
+            if meta.agency.is_none() && w > 0 {
+                let prev = line_view(raw_nonempty[w - 1].1);
+                if looks_like_agency_line(&prev) {
+                    meta.agency = Some((prev, raw_nonempty[w - 1].0));
+                }
             }
             break;
         }
@@ -320,14 +339,20 @@ pub fn extract(text: &str) -> Meta {
         }
     }
     if meta.agency.is_none() {
-        for (ln, l) in &nonempty {
+        let labelled = raw_nonempty
+            .iter()
+            .filter(|(_, l)| {
+                l.contains("填报单位") || l.contains("发布机构") || l.contains("发布单位")
+            })
+            .map(|(ln, l)| (*ln, line_view(l)));
+        for (ln, l) in labelled {
             for key in ["填报单位", "发布机构", "发布单位"] {
                 if let Some(pos) = l.find(key) {
                     let rest = l[pos + key.len()..]
                         .trim_start_matches(|c: char| "(盖章):：| ".contains(c));
                     let name: String = rest.split_whitespace().next().unwrap_or("").to_string();
                     if let Some(a) = clean_agency(&name).filter(|a| looks_like_agency_line(a)) {
-                        meta.agency = Some((a, *ln));
+                        meta.agency = Some((a, ln));
                     }
                 }
             }
@@ -401,14 +426,16 @@ pub struct Heading {
 /// Find the section headings 一 … 六 in order.
 pub fn headings(text: &str) -> Vec<Heading> {
     let mut found: Vec<Heading> = Vec::new();
-    let bytes_len = text.len();
     let mut next_section = 0usize;
-    let indices: Vec<(usize, char)> = text.char_indices().collect();
-    for (k, &(pos, c)) in indices.iter().enumerate() {
+    for (mark, mark_str) in text.match_indices(['、', '.', '．']) {
         if next_section >= SECTIONS.len() {
             break;
         }
-        // Allow a section to be skipped: look for this one or any later one.
+        let Some(c) = text[..mark].chars().next_back() else {
+            continue;
+        };
+        let pos = mark - c.len_utf8();
+        // This section or a later one (a section may be missing).
         let Some(idx) = SECTIONS[next_section..]
             .iter()
             .position(|(num, _, _)| num.starts_with(c))
@@ -416,43 +443,34 @@ pub fn headings(text: &str) -> Vec<Heading> {
         else {
             continue;
         };
-        let after = indices.get(k + 1).map(|x| x.1);
-        if !matches!(after, Some('、') | Some('.') | Some('．')) {
-            continue;
-        }
-        // Preceded by start of line, whitespace, '#', '|', or sentence punctuation.
-        let mut j = k;
-        let mut ok = true;
-        while j > 0 {
-            let pc = indices[j - 1].1;
-            if pc == ' ' || pc == '#' || pc == '\t' {
-                j -= 1;
-                continue;
+        // Preceded by start of line, whitespace, '#', '|', a digit or sentence punctuation.
+        let before = text[..pos].trim_end_matches([' ', '#', '\t']);
+        let ok = match before.chars().next_back() {
+            None => true,
+            Some(pc) => {
+                matches!(pc, '\n' | '。' | '；' | ';' | '|' | ')' | '>' | '!' | '！')
+                    || pc.is_ascii_digit()
             }
-            ok = matches!(pc, '\n' | '。' | '；' | ';' | '|' | ')' | '>' | '!' | '！')
-                || pc.is_ascii_digit();
-            break;
-        }
+        };
         if !ok {
             continue;
         }
-        let window_start = indices.get(k + 2).map_or(bytes_len, |x| x.0);
+        let window_start = mark + mark_str.len();
         let window: String = text[window_start..].chars().take(22).collect();
         let key = label_key(&window);
         let (num, _, keys) = SECTIONS[idx];
-        let title_like = keys.iter().any(|kw| {
-            key.find(kw).is_some_and(|p| p <= 3 * 12) // the keyword within the first 12 chars
-        });
+        // The keyword must come within the first 12 characters after the numeral.
+        let title_like = keys
+            .iter()
+            .any(|kw| key.find(kw).is_some_and(|p| p <= 3 * 12));
         if !title_like {
             continue;
         }
-        // End of heading: end of line or the end of the matched keyword phrase.
-        let line_end = text[pos..].find('\n').map_or(bytes_len, |e| pos + e);
-        let end = line_end.min(pos + 3 * 40);
-        let end = (0..=3)
-            .map(|d| end.saturating_sub(d))
-            .find(|e| text.is_char_boundary(*e))
-            .unwrap_or(pos);
+        let line_end = text[pos..].find('\n').map_or(text.len(), |e| pos + e);
+        let mut end = line_end.min(pos + 3 * 40);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
         found.push(Heading {
             number: num,
             start: pos,

@@ -17,10 +17,11 @@
 
 use crate::split::{self, Run};
 use crate::tokens::{Tok, TokKind};
+use gongkai_core::model::Generation;
 use gongkai_core::model::{fmt_num, Cell, Finding, Provenance, Severity};
-use gongkai_core::normalize::label_key;
-use gongkai_core::skeleton::{Label, REQUEST_TOTAL_COLUMN};
+use gongkai_core::skeleton::{self, Label, REQUEST_TOTAL_COLUMN};
 use indexmap::IndexMap;
+use std::sync::OnceLock;
 
 /// A row as read from the stream, before alignment.
 #[derive(Debug, Clone)]
@@ -70,12 +71,18 @@ pub fn assemble(tokens: &[Tok], range: std::ops::Range<usize>, glued: bool) -> V
     };
     for i in range {
         let tok = &tokens[i];
-        let as_text: Option<String> = match &tok.kind {
-            TokKind::Text(t) => Some(t.clone()),
-            TokKind::Num { attached: true, .. } if !glued => Some(tok.raw.clone()),
+        let as_text: Option<(&str, std::borrow::Cow<str>)> = match &tok.kind {
+            TokKind::Text => Some((
+                tok.raw.as_str(),
+                std::borrow::Cow::Borrowed(tok.key.as_str()),
+            )),
+            TokKind::Num { attached: true, .. } if !glued => Some((
+                tok.raw.as_str(),
+                std::borrow::Cow::Owned(gongkai_core::normalize::key_of_normalized(&tok.raw)),
+            )),
             _ => None,
         };
-        if let Some(t) = as_text {
+        if let Some((t, key)) = as_text {
             // Blank cells followed by text are header filler, not a row.
             if !cells.is_empty()
                 && cells
@@ -98,13 +105,12 @@ pub fn assemble(tokens: &[Tok], range: std::ops::Range<usize>, glued: bool) -> V
                 label.clear();
                 label_text.clear();
             }
-            let key = label_key(&t);
             label.push_str(&key);
             if !label_text.is_empty() {
                 label_text.push(' ');
             }
-            label_text.push_str(&t);
-            last_text = key;
+            label_text.push_str(t);
+            last_text = key.into_owned();
             continue;
         }
         if cells.is_empty() {
@@ -129,27 +135,101 @@ pub fn assemble(tokens: &[Tok], range: std::ops::Range<usize>, glued: bool) -> V
     rows
 }
 
-/// The id among `labels` whose key occurs last in `label` (ties: the longer key).
-pub fn match_label<'a>(
-    label: &str,
-    labels: impl IntoIterator<Item = &'a Label>,
-) -> Option<&'a Label> {
-    let mut best: Option<(usize, usize, &Label)> = None;
-    for l in labels {
-        for key in l.keys {
-            if let Some(pos) = label.rfind(key) {
-                let end = pos + key.len();
-                let better = match best {
-                    None => true,
-                    Some((be, bl, _)) => end > be || (end == be && key.len() > bl),
-                };
-                if better {
-                    best = Some((end, key.len(), l));
-                }
-            }
+/// How far back from the numbers a row label is looked for (about 150 CJK characters).
+pub const MATCH_WINDOW_BYTES: usize = 450;
+
+/// The label sets rows are matched against, one cached matcher each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelSet {
+    Proactive(Generation),
+    Requests(Generation),
+    ReviewGroups,
+}
+
+impl LabelSet {
+    /// The skeleton labels of the set.
+    pub fn labels(self) -> Vec<&'static Label> {
+        match self {
+            LabelSet::Proactive(g) => skeleton::proactive_blocks(g)
+                .iter()
+                .flat_map(|b| b.rows.iter())
+                .collect(),
+            LabelSet::Requests(g) => skeleton::request_rows(g).map(|r| &r.label).collect(),
+            LabelSet::ReviewGroups => skeleton::REVIEW_GROUPS.iter().collect(),
         }
     }
-    best.map(|(_, _, l)| l)
+
+    fn slot(self) -> usize {
+        let g = |g: Generation| match g {
+            Generation::G2014 => 0,
+            Generation::G2019 => 1,
+            Generation::G2021 => 2,
+            Generation::Unknown => 3,
+        };
+        match self {
+            LabelSet::Proactive(x) => g(x),
+            LabelSet::Requests(x) => 4 + g(x),
+            LabelSet::ReviewGroups => 8,
+        }
+    }
+
+    fn matcher(self) -> &'static LabelMatcher {
+        static CACHE: [OnceLock<LabelMatcher>; 9] = [const { OnceLock::new() }; 9];
+        CACHE[self.slot()].get_or_init(|| LabelMatcher::new(self.labels()))
+    }
+}
+
+/// All keys of a label set in one Aho-Corasick automaton: label matching runs for every row
+/// of every report, and one pass over the label beats one substring search per key.
+struct LabelMatcher {
+    automaton: Option<aho_corasick::AhoCorasick>,
+    /// Per pattern: index into `labels`, key length in bytes.
+    keys: Vec<(usize, usize)>,
+    labels: Vec<&'static Label>,
+}
+
+impl LabelMatcher {
+    fn new(labels: Vec<&'static Label>) -> LabelMatcher {
+        let mut patterns = Vec::new();
+        let mut keys = Vec::new();
+        for (i, l) in labels.iter().enumerate() {
+            for k in l.keys {
+                patterns.push(*k);
+                keys.push((i, k.len()));
+            }
+        }
+        LabelMatcher {
+            automaton: aho_corasick::AhoCorasick::new(&patterns).ok(),
+            keys,
+            labels,
+        }
+    }
+}
+
+/// The label of `set` whose key occurs last in `label` (ties: the longer key).
+pub fn match_label(label: &str, set: LabelSet) -> Option<&'static Label> {
+    // The row label sits right before its numbers: only the tail of a long buffer (which may
+    // hold header debris or, in run-together text, whole paragraphs) can hold it.
+    let mut from = label.len().saturating_sub(MATCH_WINDOW_BYTES);
+    while !label.is_char_boundary(from) {
+        from += 1;
+    }
+    let label = &label[from..];
+    let m = set.matcher();
+    let automaton = m.automaton.as_ref()?;
+    let mut best: Option<(usize, usize, usize)> = None;
+    for hit in automaton.find_overlapping_iter(label) {
+        let (label_idx, key_len) = m.keys[hit.pattern().as_usize()];
+        let end = hit.end();
+        let better = match best {
+            None => true,
+            Some((be, bl, _)) => end > be || (end == be && key_len > bl),
+        };
+        if better {
+            best = Some((end, key_len, label_idx));
+        }
+    }
+    best.map(|(_, _, i)| m.labels[i])
 }
 
 /// One aligned cell: its value and the token it came from.
@@ -205,7 +285,7 @@ fn cell_of(tokens: &[Tok], i: usize) -> Aligned {
             token: Some(i),
             why: Some(Absence::Marker),
         },
-        TokKind::Text(_) => Aligned {
+        TokKind::Text => Aligned {
             value: None,
             token: Some(i),
             why: Some(Absence::NotANumber),
@@ -444,23 +524,34 @@ pub fn align(
     }
 }
 
-/// Decide per table whether its numbers were printed glued to their labels: read once with
-/// glued numbers as values and see whether most matched rows start with a glued number.
-pub fn detect_glued(tokens: &[Tok], range: std::ops::Range<usize>, labels: &[&Label]) -> bool {
-    let rows = assemble(tokens, range, true);
+/// Decide per table whether its numbers were printed glued to their labels: look at every
+/// number that directly follows a recognised row label (blank cells in between allowed) and
+/// see whether most of them are glued to it.
+pub fn detect_glued(tokens: &[Tok], range: std::ops::Range<usize>, set: LabelSet) -> bool {
     let mut glued = 0;
     let mut separate = 0;
-    for r in &rows {
-        if match_label(&r.label, labels.iter().copied()).is_none() {
-            continue;
-        }
-        let last_has_key = labels
-            .iter()
-            .any(|l| l.keys.iter().any(|k| r.last_text.contains(k)));
-        if r.glued_to_label && last_has_key {
-            glued += 1;
-        } else {
-            separate += 1;
+    let mut prev_text: Option<usize> = None;
+    let mut since_text_has_value = false;
+    for i in range {
+        match &tokens[i].kind {
+            TokKind::Text => {
+                prev_text = Some(i);
+                since_text_has_value = false;
+            }
+            TokKind::Blank => {}
+            TokKind::Absent => since_text_has_value = true,
+            TokKind::Num { attached, unit, .. } => {
+                if let (Some(t), false) = (prev_text, since_text_has_value) {
+                    if match_label(&tokens[t].key, set).is_some() {
+                        if *attached && unit.is_none() {
+                            glued += 1;
+                        } else {
+                            separate += 1;
+                        }
+                    }
+                }
+                since_text_has_value = true;
+            }
         }
     }
     glued > separate
@@ -721,18 +812,13 @@ const MAX_STRAY_CELL_CHARS: usize = 8;
 /// A short text between the cells of a row that is not the next row's label (`| 3 | 不详 | 5 |`)
 /// is a non-numeric *cell* of that row: fold the following unmatched row back into it, the
 /// text becoming a cell that fails `value.not_a_number`.
-pub fn fold_stray_text(
-    rows: Vec<RawRow>,
-    tokens: &[Tok],
-    labels: &[&Label],
-    k: usize,
-) -> Vec<RawRow> {
+pub fn fold_stray_text(rows: Vec<RawRow>, tokens: &[Tok], set: LabelSet, k: usize) -> Vec<RawRow> {
     let mut out: Vec<RawRow> = Vec::with_capacity(rows.len());
     for row in rows {
         let stray = out.last().is_some_and(|prev: &RawRow| {
-            match_label(&prev.label, labels.iter().copied()).is_some()
+            match_label(&prev.label, set).is_some()
                 && prev.cells.len() < k
-                && match_label(&row.label, labels.iter().copied()).is_none()
+                && match_label(&row.label, set).is_none()
                 && row.label_text.chars().count() <= MAX_STRAY_CELL_CHARS
                 && !row.label_text.contains(['(', '（', '、', '.'])
         });

@@ -13,7 +13,7 @@ use gongkai_core::model::{
     Finding, Generation, Proactive, Provenance, Report, Reviews, Severity, Statistics2014,
     StatisticsRow,
 };
-use gongkai_core::normalize::{label_key, normalize_text};
+use gongkai_core::normalize::{key_of_normalized, label_key, normalize_text};
 use gongkai_core::skeleton::{self, Label, REQUEST_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS};
 use indexmap::IndexMap;
 use std::ops::Range;
@@ -52,12 +52,9 @@ fn count_markers(key: &str, markers: &[&str]) -> usize {
 
 /// Find the first text token at or after `from` whose key contains any of `keys`.
 fn find_text(tokens: &[Tok], from: usize, keys: &[&str]) -> Option<usize> {
-    (from..tokens.len()).find(|&i| match &tokens[i].kind {
-        TokKind::Text(t) => {
-            let k = label_key(t);
-            keys.iter().any(|key| k.contains(key))
-        }
-        _ => false,
+    (from..tokens.len()).find(|&i| {
+        let k = &tokens[i].key;
+        !k.is_empty() && keys.iter().any(|key| k.contains(key))
     })
 }
 
@@ -80,7 +77,7 @@ pub fn parse_text(raw: &str, source: Option<&str>) -> Parsed {
     report.source = source.map(str::to_string);
     let mut sink = Sink::default();
 
-    let whole_key = label_key(&text);
+    let whole_key = key_of_normalized(&text);
     let n2021 = count_markers(&whole_key, MARKERS_2021);
     let n2019 = count_markers(&whole_key, MARKERS_2019);
     let has_2014 = count_markers(&whole_key, MARKERS_2014) > 0
@@ -294,13 +291,13 @@ fn read_proactive(
     sink: &mut Sink,
 ) {
     let blocks = skeleton::proactive_blocks(generation);
-    let labels: Vec<&Label> = blocks.iter().flat_map(|b| b.rows.iter()).collect();
-    let glued = tables::detect_glued(tokens, range.clone(), &labels);
+    let set = tables::LabelSet::Proactive(generation);
+    let glued = tables::detect_glued(tokens, range.clone(), set);
     let rows = tables::assemble(tokens, range, glued);
     let rows = if glued {
         rows
     } else {
-        tables::fold_stray_text(rows, tokens, &labels, 3)
+        tables::fold_stray_text(rows, tokens, set, 3)
     };
     let mut p = Proactive::default();
     // Every row of the skeleton, absent until read.
@@ -315,7 +312,7 @@ fn read_proactive(
     let mut seen = std::collections::HashSet::new();
     let mut any = false;
     for row in &rows {
-        let Some(label) = tables::match_label(&row.label, labels.iter().copied()) else {
+        let Some(label) = tables::match_label(&row.label, set) else {
             continue;
         };
         if !seen.insert(label.id) {
@@ -411,13 +408,13 @@ fn read_requests(
     sink: &mut Sink,
 ) {
     let skel: Vec<&skeleton::RequestRow> = skeleton::request_rows(generation).collect();
-    let labels: Vec<&Label> = skel.iter().map(|r| &r.label).collect();
-    let glued = tables::detect_glued(tokens, range.clone(), &labels);
+    let set = tables::LabelSet::Requests(generation);
+    let glued = tables::detect_glued(tokens, range.clone(), set);
     let rows = tables::assemble(tokens, range, glued);
     let rows = if glued {
         rows
     } else {
-        tables::fold_stray_text(rows, tokens, &labels, 7)
+        tables::fold_stray_text(rows, tokens, set, 7)
     };
     let mut table: IndexMap<String, Vec<Aligned>> = IndexMap::new();
     let mut alternatives: IndexMap<String, Vec<Vec<f64>>> = IndexMap::new();
@@ -430,7 +427,7 @@ fn read_requests(
     };
     let matched: Vec<(&Label, &RawRow)> = rows
         .iter()
-        .filter_map(|r| tables::match_label(&r.label, labels.iter().copied()).map(|l| (l, r)))
+        .filter_map(|r| tables::match_label(&r.label, set).map(|l| (l, r)))
         .collect();
     if std::env::var_os("GONGKAI_DEBUG").is_some() {
         for (l, r) in &matched {
@@ -556,7 +553,6 @@ fn read_requests(
 }
 
 fn read_reviews(tokens: &[Tok], range: Range<usize>, report: &mut Report, sink: &mut Sink) {
-    let group_labels: Vec<&Label> = REVIEW_GROUPS.iter().collect();
     let glued_probe = tables::assemble(tokens, range.clone(), true);
     let glued = glued_probe.iter().any(|r| {
         r.glued_to_label
@@ -590,7 +586,7 @@ fn read_reviews(tokens: &[Tok], range: Range<usize>, report: &mut Report, sink: 
     }
     let per_group: Vec<Option<&Label>> = rows
         .iter()
-        .map(|r| tables::match_label(&r.label, group_labels.iter().copied()))
+        .map(|r| tables::match_label(&r.label, tables::LabelSet::ReviewGroups))
         .collect();
     let five_each = rows.len() == 3
         && rows.iter().all(|r| {

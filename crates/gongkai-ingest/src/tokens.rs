@@ -11,8 +11,8 @@
 /// What a token is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TokKind {
-    /// Label or narrative text (already normalised).
-    Text(String),
+    /// Label or narrative text (already normalised); the text is the token's `raw`.
+    Text,
     /// A number as printed. `digits` keeps the digit string so a run of cells printed without
     /// separators can be split later; `attached` is true when the number is glued to text on
     /// its left (`申请数量713000074`).
@@ -32,6 +32,9 @@ pub enum TokKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tok {
     pub kind: TokKind,
+    /// Matching key of a text token ([`gongkai_core::normalize::key_of_normalized`]); empty
+    /// for other tokens. Computed once, used by every anchor search and row match.
+    pub key: String,
     /// 1-based line in the normalised text.
     pub line: usize,
     /// The raw text of the token as it appears in the normalised source.
@@ -40,11 +43,11 @@ pub struct Tok {
 
 impl Tok {
     pub fn is_text(&self) -> bool {
-        matches!(self.kind, TokKind::Text(_))
+        matches!(self.kind, TokKind::Text)
     }
     pub fn text(&self) -> Option<&str> {
         match &self.kind {
-            TokKind::Text(t) => Some(t),
+            TokKind::Text => Some(&self.raw),
             _ => None,
         }
     }
@@ -115,6 +118,11 @@ pub fn tokenize(text: &str) -> Vec<Tok> {
             tokenize_line(line, line_no, &mut out);
         }
     }
+    for t in &mut out {
+        if matches!(t.kind, TokKind::Text) {
+            t.key = gongkai_core::normalize::key_of_normalized(&t.raw);
+        }
+    }
     out
 }
 
@@ -131,6 +139,7 @@ fn tokenize_line(line: &str, line_no: usize, out: &mut Vec<Tok>) {
             kind: TokKind::Blank,
             line: line_no,
             raw: String::new(),
+            key: String::new(),
         });
         return;
     }
@@ -166,6 +175,7 @@ fn cell(piece: &str, line: usize, out: &mut Vec<Tok>) {
             kind: TokKind::Blank,
             line,
             raw: String::new(),
+            key: String::new(),
         });
         return;
     }
@@ -174,26 +184,54 @@ fn cell(piece: &str, line: usize, out: &mut Vec<Tok>) {
             kind: TokKind::Absent,
             line,
             raw: t.to_string(),
+            key: String::new(),
+        });
+        return;
+    }
+    // Fast path: a cell without digits is one text token (most narrative lines).
+    if !t.bytes().any(|b| b.is_ascii_digit()) {
+        let raw = if t.contains(char::is_whitespace) {
+            t.split_whitespace().collect::<Vec<_>>().join(" ")
+        } else {
+            t.to_string()
+        };
+        out.push(Tok {
+            kind: TokKind::Text,
+            line,
+            raw,
+            key: String::new(),
         });
         return;
     }
     let mut local: Vec<Tok> = Vec::new();
     for word in t.split_whitespace() {
-        segment_word(word, line, &mut local);
+        if word.bytes().any(|b| b.is_ascii_digit()) {
+            segment_word(word, line, &mut local);
+        } else if is_absent_marker(word) {
+            local.push(Tok {
+                kind: TokKind::Absent,
+                line,
+                raw: word.to_string(),
+                key: String::new(),
+            });
+        } else {
+            local.push(Tok {
+                kind: TokKind::Text,
+                line,
+                raw: word.to_string(),
+                key: String::new(),
+            });
+        }
     }
     // Text pieces of one cell separated only by spaces form one label.
     let first_new = out.len();
     // `2011 年度` (a header) is text, not a number followed by text.
     let mut merged: Vec<Tok> = Vec::with_capacity(local.len());
     for tok in local {
-        if let (TokKind::Text(t), Some(prev)) = (&tok.kind, merged.last_mut()) {
-            if matches!(prev.kind, TokKind::Num { .. }) && t.starts_with('年') {
-                let joined = format!("{}{}", prev.raw, t);
-                *prev = Tok {
-                    kind: TokKind::Text(joined.clone()),
-                    line,
-                    raw: joined,
-                };
+        if let (TokKind::Text, Some(prev)) = (&tok.kind, merged.last_mut()) {
+            if matches!(prev.kind, TokKind::Num { .. }) && tok.raw.starts_with('年') {
+                prev.kind = TokKind::Text;
+                prev.raw.push_str(&tok.raw);
                 continue;
             }
         }
@@ -201,10 +239,8 @@ fn cell(piece: &str, line: usize, out: &mut Vec<Tok>) {
     }
     for tok in merged {
         if out.len() > first_new {
-            if let (TokKind::Text(t), Some(last)) = (&tok.kind, out.last_mut()) {
-                if let TokKind::Text(prev) = &mut last.kind {
-                    prev.push(' ');
-                    prev.push_str(t);
+            if let (TokKind::Text, Some(last)) = (&tok.kind, out.last_mut()) {
+                if matches!(last.kind, TokKind::Text) {
                     last.raw.push(' ');
                     last.raw.push_str(&tok.raw);
                     continue;
@@ -215,14 +251,22 @@ fn cell(piece: &str, line: usize, out: &mut Vec<Tok>) {
     }
 }
 
+fn unit_chars() -> &'static [Vec<char>] {
+    static UNITS: std::sync::OnceLock<Vec<Vec<char>>> = std::sync::OnceLock::new();
+    UNITS.get_or_init(|| {
+        gongkai_core::skeleton::UNITS
+            .iter()
+            .map(|u| u.chars().collect())
+            .collect()
+    })
+}
+
 fn unit_at(chars: &[char], i: usize) -> Option<usize> {
-    for u in gongkai_core::skeleton::UNITS {
-        let uc: Vec<char> = u.chars().collect();
-        if chars.len() >= i + uc.len() && chars[i..i + uc.len()] == uc[..] {
-            return Some(uc.len());
-        }
-    }
-    None
+    let rest = chars.get(i..)?;
+    unit_chars()
+        .iter()
+        .find(|u| rest.starts_with(u))
+        .map(Vec::len)
 }
 
 /// Split one whitespace-free word into text and number segments.
@@ -232,6 +276,7 @@ fn segment_word(word: &str, line: usize, out: &mut Vec<Tok>) {
             kind: TokKind::Absent,
             line,
             raw: word.to_string(),
+            key: String::new(),
         });
         return;
     }
@@ -326,9 +371,10 @@ fn segment_word(word: &str, line: usize, out: &mut Vec<Tok>) {
 fn flush_text(text: &mut String, line: usize, out: &mut Vec<Tok>) {
     if !text.is_empty() {
         out.push(Tok {
-            kind: TokKind::Text(text.clone()),
+            kind: TokKind::Text,
             line,
             raw: text.clone(),
+            key: String::new(),
         });
         text.clear();
     }
@@ -351,11 +397,13 @@ fn push_num(out: &mut Vec<Tok>, run: &str, unit: Option<String>, attached: bool,
             },
             line,
             raw,
+            key: String::new(),
         }),
         _ => out.push(Tok {
-            kind: TokKind::Text(raw.clone()),
+            kind: TokKind::Text,
             line,
             raw,
+            key: String::new(),
         }),
     }
 }
@@ -368,7 +416,7 @@ mod tests {
         tokenize(text)
             .into_iter()
             .map(|t| match t.kind {
-                TokKind::Text(s) => format!("T:{s}"),
+                TokKind::Text => format!("T:{}", t.raw),
                 TokKind::Num {
                     digits,
                     unit,
