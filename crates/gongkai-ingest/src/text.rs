@@ -553,6 +553,7 @@ fn read_requests(
 }
 
 fn read_reviews(tokens: &[Tok], range: Range<usize>, report: &mut Report, sink: &mut Sink) {
+    let (range_start, range_end) = (range.start, range.end);
     let glued_probe = tables::assemble(tokens, range.clone(), true);
     let glued = glued_probe.iter().any(|r| {
         r.glued_to_label
@@ -653,7 +654,13 @@ fn read_reviews(tokens: &[Tok], range: Range<usize>, report: &mut Report, sink: 
             sink.explain_absent(tokens, "表四", label, &ptrs, &cells);
         }
     }
-    report.reviews = Some(Reviews { groups });
+    // The table is there if it has values or at least its column headers.
+    let has_header = tokens[range_start..range_end]
+        .iter()
+        .any(|t| t.key.contains("结果维持") || t.key.contains("尚未审结"));
+    if !rows.is_empty() || has_header {
+        report.reviews = Some(Reviews { groups });
+    }
 }
 
 const STAT_HEADER_WORDS: &[&str] = &[
