@@ -188,6 +188,11 @@ fn cell(piece: &str, line: usize, out: &mut Vec<Tok>) {
         });
         return;
     }
+    // Fast path: a cell that is exactly a plain number (most table cells).
+    if let Some(tok) = plain_number(t, line) {
+        out.push(tok);
+        return;
+    }
     // Fast path: a cell without digits is one text token (most narrative lines).
     if !t.bytes().any(|b| b.is_ascii_digit()) {
         let raw = if t.contains(char::is_whitespace) {
@@ -249,6 +254,40 @@ fn cell(piece: &str, line: usize, out: &mut Vec<Tok>) {
         }
         out.push(tok);
     }
+}
+
+/// `12`, `-417`, `+3`, `20.3` as a whole cell, without any allocation but the token's own.
+fn plain_number(t: &str, line: usize) -> Option<Tok> {
+    let b = t.as_bytes();
+    if b.is_empty() || b.len() > 24 {
+        return None;
+    }
+    let body = match b[0] {
+        b'+' | b'-' => &b[1..],
+        _ => b,
+    };
+    let dots = body.iter().filter(|&&c| c == b'.').count();
+    let plain = !body.is_empty()
+        && body[0].is_ascii_digit()
+        && body[body.len() - 1].is_ascii_digit()
+        && dots <= 1
+        && body.iter().all(|c| c.is_ascii_digit() || *c == b'.');
+    if !plain {
+        return None;
+    }
+    let value: f64 = t.parse().ok().filter(|v: &f64| v.is_finite())?;
+    let digits = t.to_string();
+    Some(Tok {
+        kind: TokKind::Num {
+            value,
+            digits,
+            unit: None,
+            attached: false,
+        },
+        line,
+        raw: t.to_string(),
+        key: String::new(),
+    })
 }
 
 fn unit_chars() -> &'static [Vec<char>] {
