@@ -54,10 +54,10 @@ const PROBLEMS: &[&str] = &[
 fn request_values(rng: &mut Lcg) -> Vec<(&'static skeleton::RequestRow, [u64; 7])> {
     let rows: Vec<&skeleton::RequestRow> = skeleton::request_rows(Generation::G2021).collect();
     let mut values = vec![[0u64; 7]; rows.len()];
-    for (i, r) in rows.iter().enumerate() {
+    for (i, (r, v)) in rows.iter().zip(values.iter_mut()).enumerate() {
         if r.outcome {
-            for c in 0..6 {
-                values[i][c] = if (i + c) % 3 == 0 { rng.below(9) } else { 0 };
+            for (c, cell) in v.iter_mut().take(6).enumerate() {
+                *cell = if (i + c) % 3 == 0 { rng.below(9) } else { 0 };
             }
         }
     }
