@@ -74,7 +74,19 @@ pub fn normalize_text(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     let mut last: Option<char> = None;
     let mut rest = input;
-    while let Some(c) = rest.chars().next() {
+    while !rest.is_empty() {
+        // Runs of plain ASCII (other than `\r` and `(`) are already canonical: copy them whole.
+        let plain = rest
+            .bytes()
+            .position(|b| b >= 0x80 || b == b'\r' || b == b'(')
+            .unwrap_or(rest.len());
+        if plain > 0 {
+            out.push_str(&rest[..plain]);
+            last = rest[..plain].chars().next_back();
+            rest = &rest[plain..];
+            continue;
+        }
+        let Some(c) = rest.chars().next() else { break };
         let len = c.len_utf8();
         if c == '\r' {
             out.push('\n');

@@ -21,6 +21,10 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Same allocator as the `gongkai` binary (the parser allocates many small strings).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "support/synthetic.rs"]
 mod synthetic;
 

@@ -38,6 +38,17 @@ pub fn parse_bytes(bytes: &[u8], source: Option<&str>) -> Result<Parsed, IngestE
     if let Some(kind) = decode::binary_kind(bytes) {
         return Err(IngestError::Binary(kind));
     }
+    // Fast path: valid UTF-8 without NULs (so not BOM-less UTF-16) is read in place.
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if !text.contains('\0') {
+            return Ok(if html::is_html(text) {
+                parse_text(&html::html_to_text(text), source)
+            } else {
+                parse_text(text, source)
+            });
+        }
+    }
     let decoded = decode::decode_bytes(bytes);
     let mut parsed = if html::is_html(&decoded.text) {
         parse_text(&html::html_to_text(&decoded.text), source)

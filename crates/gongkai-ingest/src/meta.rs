@@ -147,6 +147,14 @@ fn looks_like_agency_line(line: &str) -> bool {
     (3..=30).contains(&n) && ENDINGS.iter().any(|e| l.ends_with(e)) && clean_agency(l).is_some()
 }
 
+/// The first `n` characters of `text`, borrowed.
+fn prefix_chars(text: &str, n: usize) -> &str {
+    match text.char_indices().nth(n) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    }
+}
+
 /// What [`extract`] finds.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Meta {
@@ -219,6 +227,19 @@ pub fn extract(text: &str) -> Meta {
     // Title: the first lines carrying "YYYY年…政府信息公开".
     let mut prev_nonempty: Option<(String, usize)> = None;
     for (i, raw) in lines.iter().enumerate().take(60) {
+        // Titles are short lines, or carry a year near their start.
+        let head_bytes = &raw.as_bytes()[..raw.len().min(180)];
+        let year_near_start = head_bytes
+            .windows(4)
+            .any(|w| w.iter().all(u8::is_ascii_digit));
+        if !(raw.contains("政府信息公开") || raw.contains("政务公开"))
+            || !(year_near_start || raw.len() <= 150)
+        {
+            if !raw.trim().is_empty() {
+                prev_nonempty = Some((line_view(raw), i + 1));
+            }
+            continue;
+        }
         let line = line_view(raw);
         if line.is_empty() {
             continue;
@@ -287,7 +308,7 @@ pub fn extract(text: &str) -> Meta {
         .collect();
     for w in (0..raw_nonempty.len()).rev() {
         let (ln, raw) = raw_nonempty[w];
-        if !may_be_date_line(&raw.replace('|', "")) {
+        if raw.len() > 100 || !may_be_date_line(&raw.replace('|', "")) {
             continue;
         }
         let l = line_view(raw);
@@ -323,8 +344,9 @@ pub fn extract(text: &str) -> Meta {
         }
     }
     if meta.published_on.is_none() {
-        let head: String = text.chars().take(4000).collect();
-        if let Some(c) = p.meta_date.captures(&head) {
+        let head = prefix_chars(text, 4000);
+        let maybe = head.contains("日期") || head.contains("时间");
+        if let Some(c) = p.meta_date.captures(head).filter(|_| maybe) {
             let ln = head[..c.get(0).map_or(0, |m| m.start())]
                 .matches('\n')
                 .count()
@@ -364,8 +386,8 @@ pub fn extract(text: &str) -> Meta {
 
     // The contact sentence of the introduction: "如对本报告有任何疑问，请与东至县财政局联系".
     if meta.agency.is_none() {
-        let head: String = text.chars().take(6000).collect();
-        if let Some(c) = p.contact.captures(&head) {
+        let head = prefix_chars(text, 6000);
+        if let Some(c) = p.contact.captures(head).filter(|_| head.contains("请与")) {
             let mut name = c[1].trim().to_string();
             for office in [
                 "党政办公室",
@@ -394,12 +416,12 @@ pub fn extract(text: &str) -> Meta {
 
     // Year fallbacks: "YYYY年度政府信息公开…报告" anywhere, the statistics period, "YYYY年度".
     if meta.year.is_none() {
-        let head: String = text.chars().take(6000).collect();
+        let head = prefix_chars(text, 6000);
         let found = p
             .report_year
-            .captures(&head)
-            .or_else(|| p.period_year.captures(&head))
-            .or_else(|| p.any_year_du.captures(&head));
+            .captures(head)
+            .or_else(|| p.period_year.captures(head))
+            .or_else(|| p.any_year_du.captures(head));
         if let Some(c) = found {
             let ln = head[..c.get(0).map_or(0, |m| m.start())]
                 .matches('\n')

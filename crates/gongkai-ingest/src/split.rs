@@ -31,6 +31,12 @@ impl Run {
         if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
+        if dec
+            .as_ref()
+            .is_some_and(|d| d.is_empty() || !d.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return None;
+        }
         Some(Run {
             digits: int.to_string(),
             decimal: dec,
@@ -99,14 +105,17 @@ fn dfs(
         if needed_after < min_after || needed_after > max_after {
             continue;
         }
-        let mut text = String::from_utf8_lossy(piece).into_owned();
+        // Digit by digit: this loop is the hot path of splitting run-together cells.
+        let mut v = piece
+            .iter()
+            .fold(0.0f64, |acc, d| acc * 10.0 + f64::from(d - b'0'));
         if end_of_run {
-            if let Some(d) = &run.decimal {
-                text.push('.');
-                text.push_str(d);
+            if let Some(frac) = &run.decimal {
+                // Rare: parse the printed decimal exactly rather than adding floats.
+                let text = format!("{}.{frac}", String::from_utf8_lossy(piece));
+                v = text.parse().unwrap_or(v);
             }
         }
-        let mut v: f64 = text.parse().unwrap_or(0.0);
         if pos == 0 && run.negative {
             v = -v;
         }

@@ -13,7 +13,7 @@ use gongkai_core::model::{
     Finding, Generation, Proactive, Provenance, Report, Reviews, Severity, Statistics2014,
     StatisticsRow,
 };
-use gongkai_core::normalize::{key_of_normalized, label_key, normalize_text};
+use gongkai_core::normalize::{label_key, normalize_text};
 use gongkai_core::skeleton::{self, Label, REQUEST_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS};
 use indexmap::IndexMap;
 use std::ops::Range;
@@ -77,7 +77,12 @@ pub fn parse_text(raw: &str, source: Option<&str>) -> Parsed {
     report.source = source.map(str::to_string);
     let mut sink = Sink::default();
 
-    let whole_key = key_of_normalized(&text);
+    // Header markers are looked for in the keys of the text tokens (already computed).
+    let whole_key: String = tokens
+        .iter()
+        .filter(|t| t.is_text())
+        .map(|t| t.key.as_str())
+        .collect();
     let n2021 = count_markers(&whole_key, MARKERS_2021);
     let n2019 = count_markers(&whole_key, MARKERS_2019);
     let has_2014 = count_markers(&whole_key, MARKERS_2014) > 0
@@ -95,13 +100,22 @@ pub fn parse_text(raw: &str, source: Option<&str>) -> Parsed {
                 .any(|t| matches!(t.kind, TokKind::Num { .. }))
         })
     });
-    let t4 = find_text(&tokens, t3.or(t2).unwrap_or(0), &["行政复议"]).filter(|&i| {
-        // A real table 四 has numbers after its header.
-        tokens[i..]
-            .iter()
-            .take(80)
-            .any(|t| matches!(t.kind, TokKind::Num { .. }))
-    });
+    // Table 四: a 行政复议 heading followed by the table's own column headers (a sentence such
+    // as "全年无行政复议、行政诉讼情况" followed by dates and phone numbers is not a table).
+    let t4 = {
+        let mut from = t3.or(t2).unwrap_or(0);
+        let mut found = None;
+        while let Some(i) = find_text(&tokens, from, &["行政复议"]) {
+            let header = find_text(&tokens, i, &["结果维持", "尚未审结", "结果纠正"])
+                .filter(|&h| h - i <= 40);
+            if header.is_some() {
+                found = Some(i);
+                break;
+            }
+            from = i + 1;
+        }
+        found
+    };
     let t_stat = if has_2014 {
         find_text(&tokens, 0, MARKERS_2014)
     } else {
@@ -128,9 +142,13 @@ pub fn parse_text(raw: &str, source: Option<&str>) -> Parsed {
     };
     if generation == Generation::Unknown {
         // The report may state which format it follows.
-        if whole_key.contains("国办公开办函202130号") {
+        let cited: Vec<String> = text
+            .match_indices("公开办函")
+            .map(|(i, _)| label_key(&text[i..].chars().take(16).collect::<String>()))
+            .collect();
+        if cited.iter().any(|c| c.starts_with("公开办函202130号")) {
             generation = Generation::G2021;
-        } else if whole_key.contains("国办公开办函201960号")
+        } else if cited.iter().any(|c| c.starts_with("公开办函201960号"))
             || whole_key.contains("年度报告格式试行")
         {
             generation = Generation::G2019;
