@@ -58,6 +58,9 @@ fn is_pinyin_letter(c: char) -> bool {
 /// dashes to `-`, traditional to simplified. Zero-width characters become `None`.
 pub fn fold_char(c: char) -> Option<char> {
     let cp = c as u32;
+    if cp < 0xA0 {
+        return Some(c);
+    }
     Some(match cp {
         0xFF01..=0xFF5E => char::from_u32(cp - 0xFEE0).unwrap_or(c),
         0x3000 | 0x00A0 | 0x2002..=0x200A | 0x202F | 0x205F => ' ',
@@ -73,48 +76,58 @@ pub fn fold_char(c: char) -> Option<char> {
 pub fn normalize_text(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     let mut last: Option<char> = None;
-    let mut rest = input;
-    while !rest.is_empty() {
-        // Runs of plain ASCII (other than `\r` and `(`) are already canonical: copy them whole.
-        let plain = rest
-            .bytes()
-            .position(|b| b >= 0x80 || b == b'\r' || b == b'(')
-            .unwrap_or(rest.len());
-        if plain > 0 {
-            out.push_str(&rest[..plain]);
-            last = rest[..plain].chars().next_back();
-            rest = &rest[plain..];
+    // Start of the current run of characters that fold to themselves (copied in one go).
+    let mut run_start = 0;
+    let mut iter = input.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        let special = c == '\r' || c == '(' || c == '（';
+        let folded = if special { None } else { fold_char(c) };
+        if !special && folded == Some(c) {
+            last = Some(c);
             continue;
         }
-        let Some(c) = rest.chars().next() else { break };
+        out.push_str(&input[run_start..i]);
         let len = c.len_utf8();
+        run_start = i + len;
         if c == '\r' {
             out.push('\n');
             last = Some('\n');
-            rest = rest[len..].strip_prefix('\n').unwrap_or(&rest[len..]);
+            if iter.peek().is_some_and(|(_, n)| *n == '\n') {
+                iter.next();
+                run_start += 1;
+            }
             continue;
         }
-        // Pinyin annotation after a CJK character: `數(shù)`.
-        if (c == '(' || c == '（') && last.is_some_and(is_cjk) {
-            let after = &rest[len..];
-            let letters: usize = after
-                .chars()
-                .take(9)
-                .take_while(|x| is_pinyin_letter(*x))
-                .map(char::len_utf8)
-                .sum();
-            if letters > 0 && after[letters..].starts_with([')', '）']) {
-                let close = after[letters..].chars().next().map_or(1, char::len_utf8);
-                rest = &after[letters + close..];
-                continue;
+        if c == '(' || c == '（' {
+            // Pinyin annotation after a CJK character: `數(shù)`.
+            if last.is_some_and(is_cjk) {
+                let after = &input[i + len..];
+                let letters: usize = after
+                    .chars()
+                    .take(9)
+                    .take_while(|x| is_pinyin_letter(*x))
+                    .map(char::len_utf8)
+                    .sum();
+                if letters > 0 && after[letters..].starts_with([')', '）']) {
+                    let close = after[letters..].chars().next().map_or(1, char::len_utf8);
+                    let skip_to = i + len + letters + close;
+                    while iter.peek().is_some_and(|(j, _)| *j < skip_to) {
+                        iter.next();
+                    }
+                    run_start = skip_to;
+                    continue;
+                }
             }
+            out.push('(');
+            last = Some('(');
+            continue;
         }
-        if let Some(f) = fold_char(c) {
+        if let Some(f) = folded {
             out.push(f);
             last = Some(f);
         }
-        rest = &rest[len..];
     }
+    out.push_str(&input[run_start..]);
     out
 }
 
@@ -150,9 +163,18 @@ mod tests {
     }
 
     #[test]
+    fn line_endings_and_parentheses() {
+        assert_eq!(normalize_text("a\r\nb\rc\n"), "a\nb\nc\n");
+        assert_eq!(normalize_text("x（1）"), "x(1)");
+        assert_eq!(normalize_text("規章（歷史累計）"), "规章(历史累计)");
+        assert_eq!(normalize_text("\u{feff}正文\u{200b}"), "正文");
+    }
+
+    #[test]
     fn strips_pinyin_annotations() {
         assert_eq!(normalize_text("數(shù)據(jù)"), "数据");
         assert_eq!(normalize_text("事業(yè)"), "事业");
+        assert_eq!(normalize_text("數（shù）據"), "数据");
         // A real parenthesis after CJK is kept.
         assert_eq!(normalize_text("规章(历史累计)"), "规章(历史累计)");
     }

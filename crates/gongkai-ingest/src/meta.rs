@@ -221,6 +221,7 @@ fn iso(y: i32, m: u32, d: u32) -> Option<String> {
 /// Extract agency, year and publication date from normalised text.
 pub fn extract(text: &str) -> Meta {
     let p = patterns();
+    let head = prefix_chars(text, 6000);
     let lines: Vec<&str> = text.split('\n').collect();
     let mut meta = Meta::default();
 
@@ -233,6 +234,7 @@ pub fn extract(text: &str) -> Meta {
             .windows(4)
             .any(|w| w.iter().all(u8::is_ascii_digit));
         if !(raw.contains("政府信息公开") || raw.contains("政务公开"))
+            || !raw.contains("报告")
             || !(year_near_start || raw.len() <= 150)
         {
             if !raw.trim().is_empty() {
@@ -344,7 +346,6 @@ pub fn extract(text: &str) -> Meta {
         }
     }
     if meta.published_on.is_none() {
-        let head = prefix_chars(text, 4000);
         let maybe = head.contains("日期") || head.contains("时间");
         if let Some(c) = p.meta_date.captures(head).filter(|_| maybe) {
             let ln = head[..c.get(0).map_or(0, |m| m.start())]
@@ -386,7 +387,6 @@ pub fn extract(text: &str) -> Meta {
 
     // The contact sentence of the introduction: "如对本报告有任何疑问，请与东至县财政局联系".
     if meta.agency.is_none() {
-        let head = prefix_chars(text, 6000);
         if let Some(c) = p.contact.captures(head).filter(|_| head.contains("请与")) {
             let mut name = c[1].trim().to_string();
             for office in [
@@ -416,7 +416,6 @@ pub fn extract(text: &str) -> Meta {
 
     // Year fallbacks: "YYYY年度政府信息公开…报告" anywhere, the statistics period, "YYYY年度".
     if meta.year.is_none() {
-        let head = prefix_chars(text, 6000);
         let found = p
             .report_year
             .captures(head)

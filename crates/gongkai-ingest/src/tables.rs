@@ -528,6 +528,20 @@ pub fn align(
 /// number that directly follows a recognised row label (blank cells in between allowed) and
 /// see whether most of them are glued to it.
 pub fn detect_glued(tokens: &[Tok], range: std::ops::Range<usize>, set: LabelSet) -> bool {
+    // Most tables have no number glued to text at all: then there is nothing to decide.
+    let any_glued = tokens[range.clone()].iter().any(|t| {
+        matches!(
+            t.kind,
+            TokKind::Num {
+                attached: true,
+                unit: None,
+                ..
+            }
+        )
+    });
+    if !any_glued {
+        return false;
+    }
     let mut glued = 0;
     let mut separate = 0;
     let mut prev_text: Option<usize> = None;
