@@ -14,7 +14,7 @@ use gongkai_core::model::{
     StatisticsRow,
 };
 use gongkai_core::normalize::{label_key, normalize_text};
-use gongkai_core::skeleton::{self, Label, REQUEST_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS};
+use gongkai_core::skeleton::{self, Label, REVIEW_COLUMNS, REVIEW_GROUPS};
 use indexmap::IndexMap;
 use std::ops::Range;
 
@@ -373,22 +373,8 @@ fn read_proactive(
                 any = true;
             }
         }
-        let explained: Vec<Aligned> = reading
-            .cells
-            .iter()
-            .map(|a| {
-                if a.why == Some(Absence::Ambiguous) {
-                    Aligned {
-                        why: Some(Absence::Ambiguous),
-                        ..*a
-                    }
-                } else {
-                    *a
-                }
-            })
-            .collect();
         if reading.alternatives.is_empty() {
-            sink.explain_absent(tokens, "表二", label.label, &ptrs, &explained);
+            sink.explain_absent(tokens, "表二", label.label, &ptrs, &reading.cells);
         }
         if label.id == "central_procurement" {
             let unit = reading
@@ -447,6 +433,7 @@ fn read_requests(
         .iter()
         .filter_map(|r| tables::match_label(&r.label, set).map(|l| (l, r)))
         .collect();
+    // `GONGKAI_DEBUG=1 gongkai parse FILE` shows which text each table-三 row was matched from.
     if std::env::var_os("GONGKAI_DEBUG").is_some() {
         for (l, r) in &matched {
             eprintln!(
@@ -566,7 +553,6 @@ fn read_requests(
                 .collect(),
         );
     }
-    let _ = REQUEST_COLUMNS;
     report.requests = Some(out);
 }
 

@@ -195,14 +195,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 }
             } else {
                 print_findings(&mut out, &parsed, &findings)?;
-                let errors = findings
-                    .iter()
-                    .filter(|f| f.severity == Severity::Error)
-                    .count();
-                let warnings = findings
-                    .iter()
-                    .filter(|f| f.severity == Severity::Warning)
-                    .count();
+                let (errors, warnings) = count_errors_warnings(&findings);
                 writeln!(
                     out,
                     "共检查 {} 份报告（{} 份无法读取）：错误 {errors} 条，警告 {warnings} 条。",
@@ -272,15 +265,14 @@ fn exit_code(failed: usize, any_error: bool) -> u8 {
     }
 }
 
+/// How many findings are errors and how many warnings.
+fn count_errors_warnings(findings: &[Finding]) -> (usize, usize) {
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    (count(Severity::Error), count(Severity::Warning))
+}
+
 fn summary(r: &Report, findings: &[Finding]) -> String {
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    let warnings = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Warning)
-        .count();
+    let (errors, warnings) = count_errors_warnings(findings);
     format!(
         "{}\n  机关：{}\n  年度：{}\n  格式：{}\n  发布日期：{}\n  章节：{}\n  表格：{}{}{}{}\n  检查：错误 {errors} 条，警告 {warnings} 条",
         r.source.as_deref().unwrap_or("-"),

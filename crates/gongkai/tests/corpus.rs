@@ -31,21 +31,25 @@ fn parse(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).expect("json")
 }
 
+const SEEDS: [&str; 5] = [
+    "jiaxiang-ggzy-2020",
+    "loudi-ggzy-2020",
+    "luoyang-ggzy-2020",
+    "mudanjiang-zfcg-2016",
+    "zhaotong-zwfw-2018",
+];
+
+fn seed_label(corpus: &Path, seed: &str) -> serde_json::Value {
+    let path = corpus.join(format!("dev/labels/{seed}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("label")).expect("label JSON")
+}
+
 /// Every labelled number of a seed, and its metadata, must come out exactly.
 #[test]
 fn seeds_parse_exactly() {
     let Some(c) = corpus() else { return };
-    for seed in [
-        "jiaxiang-ggzy-2020",
-        "loudi-ggzy-2020",
-        "luoyang-ggzy-2020",
-        "mudanjiang-zfcg-2016",
-        "zhaotong-zwfw-2018",
-    ] {
-        let label: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(c.join(format!("dev/labels/{seed}.json"))).unwrap(),
-        )
-        .unwrap();
+    for seed in SEEDS {
+        let label = seed_label(&c, seed);
         let out = parse(&c.join(format!("seeds/{seed}.txt")));
         for key in ["generation", "agency", "year", "published_on"] {
             assert_eq!(out[key], label[key], "{seed}: {key}");
@@ -76,17 +80,8 @@ fn seeds_parse_exactly() {
 #[test]
 fn seed_rules_are_raised_and_no_error_on_consistent_seeds() {
     let Some(c) = corpus() else { return };
-    for seed in [
-        "jiaxiang-ggzy-2020",
-        "loudi-ggzy-2020",
-        "luoyang-ggzy-2020",
-        "mudanjiang-zfcg-2016",
-        "zhaotong-zwfw-2018",
-    ] {
-        let label: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(c.join(format!("dev/labels/{seed}.json"))).unwrap(),
-        )
-        .unwrap();
+    for seed in SEEDS {
+        let label = seed_label(&c, seed);
         let o = gongkai(&[
             "check".as_ref(),
             c.join(format!("seeds/{seed}.txt")).as_os_str(),
