@@ -14,13 +14,18 @@
 //! A value that is not in the source stays `None` and a [`Finding`] says why; every value
 //! that is read keeps its provenance (line and raw text).
 
+pub mod archive;
 pub mod decode;
+pub mod detect;
+pub mod docx;
 pub mod html;
 pub mod meta;
+pub mod pdf;
 pub mod split;
 pub mod tables;
 pub mod text;
 pub mod tokens;
+pub mod xlsx;
 
 pub use gongkai_core::{Finding, Report};
 pub use text::{parse_text, Parsed};
