@@ -143,11 +143,15 @@ pub struct Statistics2014 {
     pub rows: Vec<StatisticsRow>,
 }
 
-/// Where a value came from: the 1-based line of the decoded source text and the raw text.
+/// Where a value came from: the 1-based line of the decoded (or document-derived) text, the raw
+/// text, and for documents the place in the document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Provenance {
     pub line: usize,
     pub raw: String,
+    /// For documents (DOCX, PDF, spreadsheets): where the line came from, e.g. `表格 2 第 5 行`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 /// One annual report in the `gongkai.report/1` shape.

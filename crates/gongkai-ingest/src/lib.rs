@@ -33,27 +33,70 @@ pub use text::{parse_text, Parsed};
 /// Why an input could not be read at all (`gongkai` exits with status 2).
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    /// The bytes are a binary format this reader does not handle (PDF, ZIP/DOCX, image, …).
-    #[error("不是文本或网页格式的报告（检测为{0}）")]
+    /// The bytes are a binary format that is not a report (image, executable, …).
+    #[error("不是年度报告文件（检测为{0}）")]
     Binary(&'static str),
+    /// A format read only after conversion, with the command that converts it.
+    #[error("{format}格式需要先转换为 DOCX 再读取，可用 LibreOffice：soffice --headless --convert-to docx 文件名")]
+    ConvertFirst { format: &'static str },
+    /// A ZIP archive given where one report was expected.
+    #[error("这是 ZIP 压缩包：请用 gongkai parse/check 直接读取压缩包或其所在目录")]
+    Archive,
+    #[error(transparent)]
+    Docx(#[from] docx::DocxError),
+    #[error(transparent)]
+    Sheet(#[from] xlsx::SheetError),
+    #[error("{0}")]
+    Pdf(String),
 }
 
-/// Parse a file's bytes: decode, convert HTML when the content is HTML, then read the text.
+/// Parse a file's bytes, whatever the format (detected from the content, not the name): text
+/// in any encoding, HTML, DOCX, XLSX/XLS/ODS, PDF with a text layer.
 pub fn parse_bytes(bytes: &[u8], source: Option<&str>) -> Result<Parsed, IngestError> {
-    if let Some(kind) = decode::binary_kind(bytes) {
-        return Err(IngestError::Binary(kind));
-    }
-    // Fast path: valid UTF-8 without NULs (so not BOM-less UTF-16) is read in place.
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        if !text.contains('\0') {
-            return Ok(if html::is_html(text) {
-                parse_text(&html::html_to_text(text), source)
-            } else {
-                parse_text(text, source)
-            });
+    let container = bytes.starts_with(b"%PDF")
+        || bytes.starts_with(b"PK\x03\x04")
+        || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
+    if !container {
+        // Fast path: valid UTF-8 without NULs (so not BOM-less UTF-16) is read in place.
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+            if !text.contains('\0') && decode::binary_kind(bytes).is_none() {
+                return Ok(if html::is_html(text) {
+                    parse_text(&html::html_to_text(text), source)
+                } else {
+                    parse_text(text, source)
+                });
+            }
         }
     }
+    match detect::detect(bytes) {
+        detect::Format::Text | detect::Format::Html => parse_decoded(bytes, source),
+        detect::Format::Docx => Ok(parse_document(docx::docx_to_text(bytes)?, source)),
+        detect::Format::Xlsx | detect::Format::Ods | detect::Format::LegacyExcel => {
+            Ok(parse_document(xlsx::workbook_to_text(bytes)?, source))
+        }
+        detect::Format::Pdf => Err(IngestError::Pdf("PDF 读取尚未启用".into())),
+        detect::Format::Odt => Err(IngestError::ConvertFirst {
+            format: "OpenDocument 文本（ODT）",
+        }),
+        detect::Format::LegacyWord => Err(IngestError::ConvertFirst {
+            format: "旧版 Word/WPS（DOC/WPS）",
+        }),
+        detect::Format::Zip => Err(IngestError::Archive),
+        detect::Format::Binary(kind) => Err(IngestError::Binary(kind)),
+    }
+}
+
+/// Text extracted from a document, parsed, with each provenance entry located in the document.
+pub fn parse_document(doc: docx::DocText, source: Option<&str>) -> Parsed {
+    let mut parsed = parse_text(&doc.text, source);
+    for p in parsed.report.provenance.values_mut() {
+        p.location = doc.locations.get(p.line.saturating_sub(1)).cloned();
+    }
+    parsed
+}
+
+fn parse_decoded(bytes: &[u8], source: Option<&str>) -> Result<Parsed, IngestError> {
     let decoded = decode::decode_bytes(bytes);
     let mut parsed = if html::is_html(&decoded.text) {
         parse_text(&html::html_to_text(&decoded.text), source)

@@ -586,6 +586,7 @@ impl Sink {
                 Provenance {
                     line: tokens[i].line,
                     raw: tokens[i].raw.clone(),
+                    location: None,
                 },
             );
         }

@@ -213,6 +213,7 @@ pub fn parse_text(raw: &str, source: Option<&str>) -> Parsed {
             Provenance {
                 line,
                 raw: a.clone(),
+                location: None,
             },
         );
         report.agency = Some(a);
@@ -223,6 +224,7 @@ pub fn parse_text(raw: &str, source: Option<&str>) -> Parsed {
             Provenance {
                 line,
                 raw: y.to_string(),
+                location: None,
             },
         );
         report.year = Some(y);
@@ -233,6 +235,7 @@ pub fn parse_text(raw: &str, source: Option<&str>) -> Parsed {
             Provenance {
                 line,
                 raw: d.clone(),
+                location: None,
             },
         );
         report.published_on = Some(d);

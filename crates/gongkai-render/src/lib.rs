@@ -1,8 +1,8 @@
-//! # gongkai-render — a [`Report`] as JSON, Markdown and standalone HTML
+//! # gongkai-render — a [`Report`] as JSON, Markdown, standalone HTML and DOCX
 //!
-//! The renderers turn the typed model of `gongkai-core` into the three text outputs of gongkai.
-//! They are pure functions (`&Report` in, `String` or `serde_json::Value` out): no I/O, no
-//! templates, no JavaScript. Why they look the way they do:
+//! The renderers turn the typed model of `gongkai-core` into the outputs of gongkai: three
+//! text formats and a Word document ([`to_docx`]). They are pure functions (`&Report` in,
+//! `String`, `serde_json::Value` or `Vec<u8>` out): no I/O, no templates, no JavaScript. Why they look the way they do:
 //!
 //! * **The official layout, from the skeleton.** A 信息员 or a 政务公开办 compares the output
 //!   with the national format (国办公开办函〔2019〕60号 / 〔2021〕30号) line by line, so the HTML
@@ -12,7 +12,9 @@
 //!   eight reasons, …); table 四 has 行政复议 / 行政诉讼 over 未经复议直接起诉 and 复议后起诉.
 //!   Every label, row and span is computed from [`gongkai_core::skeleton`], never typed here, so
 //!   a label fixed in the skeleton is fixed in every output. The Markdown output carries the same
-//!   tables flattened (group labels as bold rows), for diffs, issues and chat.
+//!   tables flattened (group labels as bold rows), for diffs, issues and chat. The DOCX output
+//!   carries the same merges as real Word tables (`w:gridSpan`, `w:vMerge`), for the people
+//!   who edit and print the report in Word, WPS or LibreOffice.
 //! * **Nothing from a report reaches HTML unescaped.** Agency names, narrative text, statistics
 //!   labels and notes, finding messages and even map keys come from documents found on the web;
 //!   all of it goes through [`escape_html`] (text and attribute context alike). The page is one
@@ -35,12 +37,14 @@
 //!   ([`FINDING_SCHEMA_JSON`]). With the `schema-validate` feature, `validate_report_json` and
 //!   `validate_finding_json` check a value against them (the CLI's corpus tests use it).
 
+mod docx;
 mod html;
 mod layout;
 mod markdown;
 #[cfg(feature = "schema-validate")]
 mod validate;
 
+pub use docx::to_docx;
 pub use html::{escape_html, to_html};
 pub use markdown::to_markdown;
 #[cfg(feature = "schema-validate")]

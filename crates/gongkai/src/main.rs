@@ -25,10 +25,11 @@ use std::process::ExitCode;
     version,
     about = "gongkai（公开）：读取、检查、渲染政府信息公开工作年度报告",
     long_about = "gongkai（公开）：读取、检查、渲染政府信息公开工作年度报告。\n\
-                  Reads 政府信息公开工作年度报告 as published (text in any flattening, HTML in UTF-8 or GBK),\n\
+                  Reads 政府信息公开工作年度报告 as published (text in any flattening, HTML in UTF-8 or GBK,\n\
+                  DOCX, XLSX; whole directories and ZIP archives, in parallel),\n\
                   checks them with named rules (勾稽关系, sums, structure, timeliness, cross-year, duplicated text)\n\
                   and renders them as JSON, Markdown or HTML.",
-    after_help = "示例 / Examples:\n  gongkai parse 报告.txt --json\n  gongkai check samples/*.txt\n  gongkai render 报告.html --to html > 报告.html\n  gongkai eval ../shared/corpus\n\n退出状态：0 无错误；1 有错误级别的检查结果；2 有文件无法读取。"
+    after_help = "示例 / Examples:\n  gongkai parse 报告.txt --json\n  gongkai check samples/*.txt\n  gongkai check 2024年报/ 附件.zip\n  gongkai render 报告.html --to html > 报告.html\n  gongkai eval ../shared/corpus\n\n退出状态：0 无错误；1 有错误级别的检查结果；2 有文件无法读取。"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -42,7 +43,8 @@ enum Command {
     /// With one file, --json prints one JSON object; with several, one object per line (JSON Lines),
     /// each with "source". Example: gongkai parse a.txt b.html --json > reports.jsonl
     Parse {
-        /// Report files (text or HTML; encoding detected from content)
+        /// Report files, directories (walked recursively) or ZIP archives; text, HTML, DOCX,
+        /// XLSX/XLS/ODS — the format is detected from the content, not the file name
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Print the report JSON (gongkai.report/1)
@@ -55,6 +57,7 @@ enum Command {
     /// Exit status: 0 no errors, 1 errors found, 2 a file could not be read.
     /// Example: gongkai check 2023/*.txt 2024/*.txt --json
     Check {
+        /// Report files, directories or ZIP archives (as for `parse`)
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Print findings as JSON Lines ({"source","rule","severity","message","cells","expected","found"})
@@ -131,30 +134,77 @@ fn progress(len: usize) -> Option<indicatif::ProgressBar> {
     }
 }
 
-/// Parse many files, reporting unreadable ones on stderr.
-fn parse_all(files: &[PathBuf]) -> (Vec<Parsed>, usize) {
-    let bar = progress(files.len());
-    let mut out = Vec::new();
-    let mut failed = 0;
-    for f in files {
-        match parse_file(f) {
-            Ok(p) => out.push(p),
-            Err(msg) => {
-                failed += 1;
-                match &bar {
-                    Some(b) => b.println(format!("错误：{msg}")),
-                    None => eprintln!("错误：{msg}"),
-                }
-            }
-        }
-        if let Some(b) = &bar {
-            b.inc(1);
-        }
+/// Files that could not be read, with their reasons.
+struct Failures(Vec<(String, String)>);
+
+impl Failures {
+    fn len(&self) -> usize {
+        self.0.len()
     }
-    if let Some(b) = bar {
+
+    /// One line per reason, most frequent first: "文件超过 50 MB 的读取上限 ×3".
+    fn summary(&self) -> String {
+        let mut by_reason: indexmap::IndexMap<&str, usize> = indexmap::IndexMap::new();
+        for (_, reason) in &self.0 {
+            *by_reason.entry(reason.as_str()).or_default() += 1;
+        }
+        let mut v: Vec<(&str, usize)> = by_reason.into_iter().collect();
+        v.sort_by_key(|x| std::cmp::Reverse(x.1));
+        v.iter()
+            .map(|(r, n)| format!("{r} ×{n}"))
+            .collect::<Vec<_>>()
+            .join("；")
+    }
+}
+
+/// Parse files, directory trees and ZIP archives in parallel on all cores, reporting
+/// unreadable inputs on stderr; results come back in input order.
+fn parse_all(paths: &[PathBuf]) -> (Vec<Parsed>, Failures) {
+    use rayon::prelude::*;
+    let limits = gongkai_ingest::archive::Limits::default();
+    let (sources, skipped) = gongkai_ingest::archive::collect(paths, &limits);
+    let bar = progress(sources.len());
+    let results: Vec<Result<Parsed, (String, String)>> = sources
+        .par_iter()
+        .map(|s| {
+            let name = s.name();
+            let r = s
+                .bytes(&limits)
+                .and_then(|b| {
+                    gongkai_ingest::parse_bytes(&b, Some(&name)).map_err(|e| e.to_string())
+                })
+                .map_err(|reason| (name, reason));
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+            r
+        })
+        .collect();
+    if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    (out, failed)
+    let mut failures: Vec<(String, String)> =
+        skipped.into_iter().map(|s| (s.name, s.reason)).collect();
+    let mut parsed = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(p) => parsed.push(p),
+            Err(f) => failures.push(f),
+        }
+    }
+    for (name, reason) in &failures {
+        eprintln!("错误：{name}：{reason}");
+    }
+    if !failures.is_empty() && parsed.len() + failures.len() > 1 {
+        eprintln!(
+            "读取 {} 个文件：成功 {} 个，失败 {} 个（{}）",
+            parsed.len() + failures.len(),
+            parsed.len(),
+            failures.len(),
+            Failures(failures.clone()).summary()
+        );
+    }
+    (parsed, Failures(failures))
 }
 
 fn all_findings(parsed: &Parsed) -> Vec<Finding> {
@@ -168,7 +218,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     match cli.command {
         Command::Parse { files, json } => {
-            let (parsed, failed) = parse_all(&files);
+            let (parsed, failures) = parse_all(&files);
+            let failed = failures.len();
             let mut any_error = false;
             for p in &parsed {
                 let findings = all_findings(p);
@@ -184,7 +235,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(exit_code(failed, any_error))
         }
         Command::Check { files, json } => {
-            let (parsed, failed) = parse_all(&files);
+            let (parsed, failures) = parse_all(&files);
+            let failed = failures.len();
             let mut findings: Vec<Finding> = parsed.iter().flat_map(all_findings).collect();
             let reports: Vec<Report> = parsed.iter().map(|p| p.report.clone()).collect();
             findings.extend(rules::check_across(&reports));
@@ -198,9 +250,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 let (errors, warnings) = count_errors_warnings(&findings);
                 writeln!(
                     out,
-                    "共检查 {} 份报告（{} 份无法读取）：错误 {errors} 条，警告 {warnings} 条。",
+                    "共检查 {} 份报告（{} 份无法读取{}）：错误 {errors} 条，警告 {warnings} 条。",
                     parsed.len() + failed,
-                    failed
+                    failed,
+                    if failed > 0 {
+                        format!("：{}", failures.summary())
+                    } else {
+                        String::new()
+                    }
                 )?;
             }
             Ok(exit_code(failed, any_error))

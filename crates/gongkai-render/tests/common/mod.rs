@@ -148,6 +148,7 @@ pub fn report_2021() -> Report {
         Provenance {
             line: 87,
             raw: "一、本年新收政府信息公开申请数量 | 10 | 2 | 0 | 0 | 1 | | 14".into(),
+            location: None,
         },
     );
     r
