@@ -371,51 +371,72 @@ fn check_timeliness(report: &Report, out: &mut Vec<Finding>) {
 pub const NEAR_DUPLICATE_THRESHOLD: f64 = 0.8;
 
 /// Rules that compare reports with each other: carry-over between consecutive years of the
-/// same agency, and near-duplicate narrative text between any two reports.
+/// same agency, and near-duplicate narrative text among all reports given together.
+///
+/// Both scale to a batch of thousands: carry-over compares only reports grouped under the
+/// same agency, and near-duplicates are found with MinHash/LSH candidates
+/// ([`similarity::near_duplicate_clusters`]) instead of comparing every pair; each report of a
+/// cluster of copies gets one finding naming the others.
 pub fn check_across(reports: &[Report]) -> Vec<Finding> {
     let mut out = Vec::new();
-    for (i, a) in reports.iter().enumerate() {
-        for (j, b) in reports.iter().enumerate() {
-            if i == j {
-                continue;
+    let mut by_agency: std::collections::HashMap<String, Vec<usize>> = Default::default();
+    for (i, r) in reports.iter().enumerate() {
+        if let Some(a) = &r.agency {
+            by_agency
+                .entry(crate::normalize::label_key(a))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut groups: Vec<&Vec<usize>> = by_agency.values().collect();
+    groups.sort();
+    for group in groups {
+        for &i in group {
+            for &j in group {
+                if i != j {
+                    carry_over(&reports[i], &reports[j], &mut out);
+                }
             }
-            carry_over(a, b, &mut out);
         }
     }
     let texts: Vec<String> = reports.iter().map(similarity::narrative_text).collect();
-    let sketches: Vec<similarity::Shingles> =
-        texts.iter().map(|t| similarity::Shingles::of(t)).collect();
-    for i in 0..reports.len() {
-        for j in i + 1..reports.len() {
-            if sketches[i].len() < 20 || sketches[j].len() < 20 {
-                continue;
-            }
-            let ratio = sketches[i].jaccard(&sketches[j]);
-            if ratio >= NEAR_DUPLICATE_THRESHOLD {
-                let (a, b) = (&reports[i], &reports[j]);
-                let name = |r: &Report| {
-                    r.source
-                        .clone()
-                        .or_else(|| r.agency.clone())
-                        .unwrap_or_else(|| "（未知来源）".into())
-                };
-                let mut f = Finding::new(
-                    "text.near_duplicate",
-                    Severity::Warning,
-                    format!(
-                        "报告文字与“{}”高度雷同（相似度{:.0}%）",
-                        name(b),
-                        ratio * 100.0
-                    ),
-                )
-                .with_cells(["/narrative".to_string()])
-                .with_values(
-                    serde_json::json!(format!("< {NEAR_DUPLICATE_THRESHOLD}")),
-                    serde_json::json!((ratio * 1000.0).round() / 1000.0),
-                );
-                f.source = a.source.clone();
-                out.push(f);
-            }
+    let name = |r: &Report| {
+        r.source
+            .clone()
+            .or_else(|| r.agency.clone())
+            .unwrap_or_else(|| "（未知来源）".into())
+    };
+    for cluster in similarity::near_duplicate_clusters(&texts, NEAR_DUPLICATE_THRESHOLD) {
+        for m in &cluster.members {
+            let others: Vec<String> = cluster
+                .members
+                .iter()
+                .filter(|o| o.index != m.index)
+                .take(3)
+                .map(|o| format!("“{}”", name(&reports[o.index])))
+                .collect();
+            let more = cluster.members.len() - 1 - others.len();
+            let mut f = Finding::new(
+                "text.near_duplicate",
+                Severity::Warning,
+                format!(
+                    "报告文字与{}{}高度雷同（相似度{:.0}%）",
+                    others.join("、"),
+                    if more > 0 {
+                        format!("等{}份报告", cluster.members.len() - 1)
+                    } else {
+                        String::new()
+                    },
+                    m.similarity * 100.0
+                ),
+            )
+            .with_cells(["/narrative".to_string()])
+            .with_values(
+                serde_json::json!(format!("< {NEAR_DUPLICATE_THRESHOLD}")),
+                serde_json::json!((m.similarity * 1000.0).round() / 1000.0),
+            );
+            f.source = reports[m.index].source.clone();
+            out.push(f);
         }
     }
     out

@@ -221,23 +221,37 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let (parsed, failures) = parse_all(&files);
             let failed = failures.len();
             let mut any_error = false;
-            for p in &parsed {
-                let findings = all_findings(p);
-                any_error |= rules::has_error(&findings);
-                if json {
-                    let pretty = files.len() == 1;
-                    let s = gongkai_render::to_json_string(&p.report, pretty);
-                    writeln!(out, "{s}")?;
-                } else {
-                    writeln!(out, "{}", summary(&p.report, &findings))?;
-                }
+            // Checking and serialising run on all cores too; output keeps input order.
+            let pretty = files.len() == 1;
+            let rendered: Vec<(bool, String)> = {
+                use rayon::prelude::*;
+                parsed
+                    .par_iter()
+                    .map(|p| {
+                        let findings = all_findings(p);
+                        let text = if json {
+                            gongkai_render::to_json_string(&p.report, pretty)
+                        } else {
+                            summary(&p.report, &findings)
+                        };
+                        (rules::has_error(&findings), text)
+                    })
+                    .collect()
+            };
+            for (error, text) in rendered {
+                any_error |= error;
+                writeln!(out, "{text}")?;
             }
             Ok(exit_code(failed, any_error))
         }
         Command::Check { files, json } => {
             let (parsed, failures) = parse_all(&files);
             let failed = failures.len();
-            let mut findings: Vec<Finding> = parsed.iter().flat_map(all_findings).collect();
+            let mut findings: Vec<Finding> = {
+                use rayon::prelude::*;
+                let per_report: Vec<Vec<Finding>> = parsed.par_iter().map(all_findings).collect();
+                per_report.into_iter().flatten().collect()
+            };
             let reports: Vec<Report> = parsed.iter().map(|p| p.report.clone()).collect();
             findings.extend(rules::check_across(&reports));
             let any_error = rules::has_error(&findings);
