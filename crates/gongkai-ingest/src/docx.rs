@@ -251,9 +251,8 @@ fn emit_table(table: &Table, number: usize, out: &mut DocText) {
             line.push(' ');
             line.push_str(&text.replace('|', "｜"));
             line.push_str(" |");
-            for _ in 1..cell.span {
-                line.push_str("  |");
-            }
+            // No filler cells for a horizontal span: the cell is one cell of the row, so a
+            // row cut short is not shifted by the empty cells a merged label would add.
         }
         out.line(&line, format!("表格 {number} 第 {} 行", r + 1));
     }

@@ -112,7 +112,10 @@ fn clean_agency(raw: &str) -> Option<String> {
     let n = a.chars().count();
     if !(2..=40).contains(&n)
         || AGENCY_REJECT.iter().any(|r| a.contains(r))
-        || a.chars().next().is_some_and(|c| c.is_ascii_digit())
+        || a.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c == '(' || c == '（')
+        || a.contains("未识别")
         || !a.chars().any(gongkai_core::normalize::is_cjk)
     {
         return None;

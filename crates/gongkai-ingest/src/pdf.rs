@@ -341,7 +341,24 @@ fn load_error(err: lopdf::Error) -> PdfError {
                 limit,
             }
         }
-        other => PdfError::Malformed(other.to_string()),
+        other => {
+            let what = match &other {
+                E::Parse(_) | E::Xref(_) | E::InvalidOffset(_) | E::MissingXrefEntry => {
+                    "交叉引用表或对象无法读取"
+                }
+                E::ObjectNotFound(_) | E::IndirectObject { .. } | E::ObjectIdMismatch => {
+                    "缺少必要的对象"
+                }
+                E::Decompress(_) | E::InvalidStream(_) | E::InvalidObjectStream(_) => {
+                    "数据流无法解压"
+                }
+                E::ReferenceCycle(_) | E::ReferenceLimit | E::RecursionLimit => {
+                    "对象之间存在循环或嵌套过深"
+                }
+                _ => "文件结构无法解析",
+            };
+            PdfError::Malformed(format!("{what}（{other}）"))
+        }
     }
 }
 
@@ -1790,10 +1807,10 @@ fn read_page(
     doc_budget: &mut usize,
     clock: &Clock,
 ) -> Result<PageContent, PdfError> {
-    let page = doc
-        .get_object(page_id)
-        .and_then(Object::as_dict)
-        .map_err(|e| PdfError::Malformed(e.to_string()))?;
+    // A page object that is missing or damaged is an empty page; the others are still read.
+    let Ok(page) = doc.get_object(page_id).and_then(Object::as_dict) else {
+        return Ok(PageContent::default());
+    };
     let (x0, y0, x1, y1) = page_box(doc, page);
     let rotate = inherited(doc, page, b"Rotate")
         .and_then(|o| o.as_i64().ok())

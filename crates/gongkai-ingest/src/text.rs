@@ -772,7 +772,7 @@ fn read_statistics(tokens: &[Tok], range: Range<usize>, report: &mut Report, sin
                 }
             }
         }
-        let label = words.join(" ");
+        let label = compact_label(&words.join(" "));
         if label.is_empty() {
             continue;
         }
@@ -906,4 +906,25 @@ fn regex_year_column(key: &str) -> Option<String> {
         .rev()
         .collect();
     (digits.len() == 4).then_some(digits)
+}
+
+/// A label as printed, without the spaces the tokenizer put between its pieces (`计 1条 )`
+/// → `计1条)`); a space is kept only between two ASCII letters or digits.
+fn compact_label(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1).copied();
+            if prev.is_some_and(|p| p.is_ascii_alphanumeric())
+                && next.is_some_and(|n| n.is_ascii_alphanumeric())
+            {
+                out.push(' ');
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }

@@ -356,3 +356,98 @@ pub fn to_json(ev: &Evaluation) -> serde_json::Value {
         "mistakes": ev.mistakes,
     })
 }
+
+/// The report at `path` as a Word document in the official layout: parsed from its text and
+/// written by gongkai's own DOCX writer (what the DOCX reader must read back unchanged).
+pub fn as_docx(path: &Path) -> Option<Vec<u8>> {
+    let bytes = std::fs::read(path).ok()?;
+    let parsed = gongkai_ingest::parse_bytes(&bytes, None).ok()?;
+    Some(gongkai_render::to_docx(&parsed.report, &[]))
+}
+
+/// Every labelled report as a PDF: its DOCX (see [`as_docx`]) printed by LibreOffice
+/// (`soffice --headless --convert-to pdf`), keyed by the report's path.
+pub fn as_pdfs(corpus: &Path) -> anyhow::Result<std::collections::HashMap<PathBuf, Vec<u8>>> {
+    let dir = std::env::temp_dir().join(format!("gongkai-eval-pdf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(corpus.join("dev/labels"))? {
+        let label: Value = serde_json::from_str(&std::fs::read_to_string(entry?.path())?)?;
+        let file = label["_file"].as_str().unwrap_or_default().to_string();
+        if let Some(path) = find_report(corpus, &file) {
+            if let Some(docx) = as_docx(&path) {
+                let stem = file.trim_end_matches(".txt").to_string();
+                std::fs::write(dir.join(format!("{stem}.docx")), docx)?;
+                names.push((path, stem));
+            }
+        }
+    }
+    let docx_files: Vec<PathBuf> = names
+        .iter()
+        .map(|(_, s)| dir.join(format!("{s}.docx")))
+        .collect();
+    let status = std::process::Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}/profile",
+            dir.display()
+        ))
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(&dir)
+        .args(&docx_files)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_err(|e| anyhow::anyhow!("需要 LibreOffice（soffice）把 DOCX 转为 PDF：{e}"))?;
+    anyhow::ensure!(status.success(), "LibreOffice 转换 PDF 失败");
+    let mut out = std::collections::HashMap::new();
+    for (path, stem) in names {
+        if let Ok(bytes) = std::fs::read(dir.join(format!("{stem}.pdf"))) {
+            out.insert(path, bytes);
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(out)
+}
+
+/// Print several evaluations side by side (one column per input form).
+pub fn print_side_by_side(results: &[(String, Evaluation)]) {
+    print!("{:<12}", "");
+    for (f, _) in results {
+        print!(" {:>18}", f);
+    }
+    println!();
+    let tables: Vec<&str> = results[0].1.tables.keys().copied().collect();
+    for t in tables {
+        print!("{:<12}", format!("表{t}"));
+        for (_, ev) in results {
+            let tally = ev.tables[t];
+            print!(
+                " {:>18}",
+                format!("{}/{} {:.2}%", tally.right, tally.total, tally.pct())
+            );
+        }
+        println!();
+    }
+    print!("{:<12}", "全部单元格");
+    for (_, ev) in results {
+        let c = ev.cells();
+        print!(
+            " {:>18}",
+            format!("{}/{} {:.2}%", c.right, c.total, c.pct())
+        );
+    }
+    println!();
+    print!("{:<12}", "多出的数值");
+    for (_, ev) in results {
+        print!(" {:>18}", ev.unlabelled_values);
+    }
+    println!();
+    print!("{:<12}", "读取文件");
+    for (_, ev) in results {
+        print!(
+            " {:>18}",
+            format!("{} (失败 {})", ev.files, ev.missing_files.len())
+        );
+    }
+    println!();
+}

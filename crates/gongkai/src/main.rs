@@ -84,6 +84,11 @@ enum Command {
         /// Print the figures as one JSON object
         #[arg(long)]
         json: bool,
+        /// Input forms to measure, side by side: text (the files as they are), docx (each
+        /// report written as a Word document in the official layout, then read back), pdf
+        /// (that Word document printed to PDF by LibreOffice, then read back)
+        #[arg(long, default_value = "text")]
+        formats: String,
     },
     /// 列出全部检查规则及其含义。
     Rules,
@@ -297,23 +302,58 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             corpus,
             verbose,
             json,
+            formats,
         } => {
-            let ev = eval::evaluate(&corpus, &|p| {
-                parse_file(p).ok().map(|parsed| {
-                    let f = all_findings(&parsed);
-                    (parsed.report, f)
-                })
-            })
-            .with_context(|| format!("评估语料 {}", corpus.display()))?;
+            let mut results: Vec<(String, eval::Evaluation)> = Vec::new();
+            for format in formats.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+                let ev = match format {
+                    "text" => eval::evaluate(&corpus, &|p| {
+                        parse_file(p).ok().map(|parsed| {
+                            let f = all_findings(&parsed);
+                            (parsed.report, f)
+                        })
+                    }),
+                    "docx" => eval::evaluate(&corpus, &|p| {
+                        let docx = eval::as_docx(p)?;
+                        let parsed =
+                            gongkai_ingest::parse_bytes(&docx, Some(&p.display().to_string()))
+                                .ok()?;
+                        let f = all_findings(&parsed);
+                        Some((parsed.report, f))
+                    }),
+                    "pdf" => {
+                        let pdfs = eval::as_pdfs(&corpus)?;
+                        eval::evaluate(&corpus, &|p| {
+                            let bytes = pdfs.get(p)?;
+                            let parsed =
+                                gongkai_ingest::parse_bytes(bytes, Some(&p.display().to_string()))
+                                    .ok()?;
+                            let f = all_findings(&parsed);
+                            Some((parsed.report, f))
+                        })
+                    }
+                    other => anyhow::bail!("未知格式 {other}（可用：text, docx, pdf）"),
+                }
+                .with_context(|| format!("评估语料 {}", corpus.display()))?;
+                results.push((format.to_string(), ev));
+            }
             if json {
-                writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(&eval::to_json(&ev))?
-                )?;
+                let obj: serde_json::Map<String, serde_json::Value> = results
+                    .iter()
+                    .map(|(f, ev)| (f.clone(), eval::to_json(ev)))
+                    .collect();
+                let v = if results.len() == 1 {
+                    eval::to_json(&results[0].1)
+                } else {
+                    serde_json::Value::Object(obj)
+                };
+                writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+            } else if results.len() == 1 {
+                drop(out);
+                eval::print(&results[0].1, verbose);
             } else {
                 drop(out);
-                eval::print(&ev, verbose);
+                eval::print_side_by_side(&results);
             }
             Ok(0)
         }
