@@ -2387,6 +2387,9 @@ struct Line {
     /// Largest font size on the line.
     size: f32,
     kind: LineKind,
+    /// The cells of a ruled-table row, and which of them are filled to their right edge.
+    cells: Vec<String>,
+    full: Vec<bool>,
 }
 
 #[derive(Debug, Default)]
@@ -2408,6 +2411,8 @@ struct Seg {
 struct Span {
     r0: usize,
     c0: usize,
+    /// Last column covered.
+    c1: usize,
 }
 
 #[derive(Debug)]
@@ -2641,12 +2646,14 @@ fn build_table(hs: Vec<Seg>, vs: Vec<Seg>, columns: Option<&[f32]>) -> Option<Ta
             cells.push(Span {
                 r0: slot / cols,
                 c0: slot % cols,
+                c1: slot % cols,
             });
             cells.len() - 1
         });
         cell_of[slot] = idx;
         let span = &mut cells[idx];
         span.r0 = span.r0.min(slot / cols);
+        span.c1 = span.c1.max(slot % cols);
         span.c0 = span.c0.min(slot % cols);
     }
     // A framed box (one cell) is decoration, not a table.
@@ -2840,18 +2847,26 @@ fn layout_page(content: PageContent, continued: Option<&[f32]>) -> PageLines {
     // Blocks: (top, lines); a table is one block so text beside it cannot split its rows.
     let mut blocks: Vec<(f32, Vec<Line>)> = Vec::new();
     for (t, (table, cell_glyphs)) in tables.iter().zip(in_cells).enumerate() {
-        let texts: Vec<String> = cell_glyphs
+        // Each cell's text, and whether its last line runs to the cell's right edge (a cell
+        // that may continue on the next page when the row is split by a page break).
+        let (texts, full): (Vec<String>, Vec<bool>) = cell_glyphs
             .into_iter()
-            .map(|glyphs| {
+            .enumerate()
+            .map(|(idx, glyphs)| {
                 let mut text = String::new();
+                let mut full = false;
                 for line in group_lines(glyphs) {
+                    if let Some(last) = line.last() {
+                        let right = table.xs[(table.cells[idx].c1 + 1).min(table.cols())];
+                        full = last.x1 >= right - 1.5 * last.size.max(1.0);
+                    }
                     for run in line_runs(&line, false) {
                         join_wrapped(&mut text, &run.text);
                     }
                 }
-                text
+                (text, full)
             })
-            .collect();
+            .unzip();
         let cols = table.cols();
         let mut lines = Vec::new();
         for r in 0..table.rows() {
@@ -2862,23 +2877,29 @@ fn layout_page(content: PageContent, continued: Option<&[f32]>) -> PageLines {
             if !own {
                 continue;
             }
-            let row = format_row((0..cols).map(|c| {
+            let mut cells = Vec::with_capacity(cols);
+            let mut cells_full = Vec::with_capacity(cols);
+            for c in 0..cols {
                 let idx = table.cell_of[r * cols + c];
                 let span = table.cells[idx];
-                if span.r0 == r && span.c0 == c {
-                    texts[idx].as_str()
+                let own = span.r0 == r && span.c0 == c;
+                cells.push(if own {
+                    texts[idx].clone()
                 } else {
-                    ""
-                }
-            }));
+                    String::new()
+                });
+                cells_full.push(own && full[idx]);
+            }
             lines.push(Line {
-                text: row,
+                text: format_row(cells.iter().map(String::as_str)),
                 top: table.ys[r],
                 bottom: table.ys[r + 1],
                 x0: table.xs[0],
                 x1: table.xs[cols],
                 size: 0.0,
                 kind: LineKind::Row { table: t, cols },
+                cells,
+                full: cells_full,
             });
         }
         if !lines.is_empty() {
@@ -2931,6 +2952,8 @@ fn layout_page(content: PageContent, continued: Option<&[f32]>) -> PageLines {
                 x1: runs[runs.len() - 1].x1,
                 size,
                 kind,
+                cells: Vec::new(),
+                full: Vec::new(),
             },
             runs,
         ));
@@ -3112,7 +3135,7 @@ fn furniture(pages: &[PageLines]) -> Vec<Vec<bool>> {
 fn assemble(pages: Vec<PageLines>) -> PdfText {
     let drop = furniture(&pages);
     // The lines kept, with their 1-based page.
-    let mut kept_lines: Vec<(&Line, usize)> = Vec::new();
+    let mut kept_lines: Vec<(Line, usize)> = Vec::new();
     // The table running off the bottom of the previous page: its cell count and first rows.
     let mut running: Option<(usize, Vec<String>)> = None;
     for (p, page) in pages.iter().enumerate() {
@@ -3138,6 +3161,12 @@ fn assemble(pages: Vec<PageLines>) -> PdfText {
                         from += 1;
                     }
                     chain = Some((table, c, head.clone(), false));
+                    // A row split by the page break: its rest joins the last row.
+                    if let (Some((last, _)), Some(next)) = (kept_lines.last_mut(), kept.get(from)) {
+                        if next.kind == first.kind && join_split_row(last, next) {
+                            from += 1;
+                        }
+                    }
                 }
             }
         }
@@ -3153,7 +3182,7 @@ fn assemble(pages: Vec<PageLines>) -> PdfText {
                 },
                 LineKind::Text => chain = None,
             }
-            kept_lines.push((line, p + 1));
+            kept_lines.push(((*line).clone(), p + 1));
         }
         let ends_in_row = kept
             .last()
@@ -3168,7 +3197,8 @@ fn assemble(pages: Vec<PageLines>) -> PdfText {
         ..PdfText::default()
     };
     let mut prev: Option<(&Line, usize)> = None;
-    for (i, &(line, page)) in kept_lines.iter().enumerate() {
+    for (i, (line, page)) in kept_lines.iter().enumerate() {
+        let page = *page;
         let first_on_page = i == 0 || kept_lines[i - 1].1 != page;
         if let (Some((a, a_page)), Some((left, right))) = (prev, margins) {
             if continues_paragraph(a, a_page, line, page, first_on_page, left, right) {
@@ -3190,9 +3220,48 @@ fn assemble(pages: Vec<PageLines>) -> PdfText {
     out
 }
 
+/// Joins `next`, the first row of a table continued on a new page, into `last`, the last row
+/// before the page break, when it is the rest of that row: every cell of `next` with text sits
+/// under a cell of `last` that is empty or filled to its right edge (so its text wrapped on),
+/// and at least one under a filled one.
+fn join_split_row(last: &mut Line, next: &Line) -> bool {
+    if last.kind != next.kind
+        || last.cells.len() != next.cells.len()
+        || last.full.len() != last.cells.len()
+    {
+        return false;
+    }
+    let mut continues = false;
+    for ((prev, full), cell) in last.cells.iter().zip(&last.full).zip(&next.cells) {
+        if cell.is_empty() {
+            continue;
+        }
+        if *full {
+            continues = true;
+        } else if !prev.is_empty() {
+            return false;
+        }
+    }
+    if !continues {
+        return false;
+    }
+    for ((prev, full), cell) in last
+        .cells
+        .iter_mut()
+        .zip(last.full.iter_mut())
+        .zip(&next.cells)
+    {
+        join_wrapped(prev, cell);
+        *full = false;
+    }
+    last.text = format_row(last.cells.iter().map(String::as_str));
+    last.bottom = next.bottom;
+    true
+}
+
 /// Left margin (the most common start of text lines) and right margin (the furthest end of a
 /// line starting there) of the body text.
-fn text_margins(lines: &[(&Line, usize)]) -> Option<(f32, f32)> {
+fn text_margins(lines: &[(Line, usize)]) -> Option<(f32, f32)> {
     let mut starts: HashMap<i32, usize> = HashMap::new();
     for (line, _) in lines {
         if line.kind == LineKind::Text && line.x0.is_finite() && line.x0.abs() < 1e6 {
@@ -3231,7 +3300,8 @@ fn continues_paragraph(
     if (a.size - b.size).abs() > 0.15 * size {
         return false;
     }
-    let a_full = a.x1 >= right - 2.0 * size && a.x0 <= left + 2.5 * size;
+    let a_full =
+        a.x1 >= right - 2.0 * size && a.x0 <= left + 2.5 * size && a.x1 - left >= 20.0 * size;
     let b_at_margin = (b.x0 - left).abs() <= 0.5 * size;
     let close = if a_page == b_page {
         let gap = a.bottom - b.top;

@@ -253,6 +253,15 @@ pub fn parse_text(raw: &str, source: Option<&str>) -> Parsed {
             "四" => body.find("行政复议"),
             _ => None,
         };
+        // A pre-2019 统计表 (often an attachment at the end) is not narrative either.
+        let stat = ["统计指标", "指标名称", "统 计 指 标"]
+            .iter()
+            .filter_map(|k| body.find(k))
+            .min();
+        let cut = match (cut, stat) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let body = cut.map_or(body, |c| &body[..c]);
         let body = body.trim_matches(|c: char| c.is_whitespace() || c == '|');
         if !body.is_empty() {
