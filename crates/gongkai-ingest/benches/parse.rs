@@ -144,6 +144,26 @@ fn benches(c: &mut Criterion) {
         g.finish();
     }
 
+    // (b2) documents: every corpus report (or the synthetic one) as a DOCX in the official
+    // layout, written by gongkai-render — reports/s of the DOCX path vs the text path.
+    {
+        let texts: Vec<Vec<u8>> = if corpus.is_empty() {
+            vec![synthetic.clone()]
+        } else {
+            corpus_bytes.clone()
+        };
+        let docx: Vec<Vec<u8>> = texts
+            .iter()
+            .filter_map(|t| gongkai_ingest::parse_bytes(t, None).ok())
+            .map(|p| gongkai_render::to_docx(&p.report, &[]))
+            .collect();
+        let mut g = c.benchmark_group("documents");
+        g.measurement_time(Duration::from_secs(5));
+        g.throughput(Throughput::Elements(docx.len() as u64));
+        g.bench_function("docx/reports", |b| b.iter(|| parse_all(&docx)));
+        g.finish();
+    }
+
     // (c) one large input, to show per-MB behaviour.
     let base: Vec<Vec<u8>> = if corpus.is_empty() {
         vec![synthetic.clone()]
