@@ -23,6 +23,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("structure.empty", Severity::Error, "文件没有可读的文字内容"),
     ("structure.not_a_report", Severity::Warning, "未识别出任何年度报告表格，可能不是年度报告"),
     ("input.encoding", Severity::Warning, "文件编码无法完全识别，部分字符已替换"),
+    ("input.image_pages", Severity::Warning, "PDF 中有只含图像的扫描页，其内容需要文字识别（OCR）"),
     ("value.not_a_number", Severity::Error, "表格单元格不是数字"),
     ("value.negative", Severity::Error, "数量不能为负数"),
     ("value.not_integer", Severity::Error, "件数必须是整数"),

@@ -46,8 +46,8 @@ pub enum IngestError {
     Docx(#[from] docx::DocxError),
     #[error(transparent)]
     Sheet(#[from] xlsx::SheetError),
-    #[error("{0}")]
-    Pdf(String),
+    #[error(transparent)]
+    Pdf(#[from] pdf::PdfError),
 }
 
 /// Parse a file's bytes, whatever the format (detected from the content, not the name): text
@@ -75,7 +75,33 @@ pub fn parse_bytes(bytes: &[u8], source: Option<&str>) -> Result<Parsed, IngestE
         detect::Format::Xlsx | detect::Format::Ods | detect::Format::LegacyExcel => {
             Ok(parse_document(xlsx::workbook_to_text(bytes)?, source))
         }
-        detect::Format::Pdf => Err(IngestError::Pdf("PDF 读取尚未启用".into())),
+        detect::Format::Pdf => {
+            let pdf = pdf::pdf_to_text(bytes, &pdf::PdfLimits::default())?;
+            let doc = docx::DocText {
+                locations: pdf
+                    .line_pages
+                    .iter()
+                    .map(|p| format!("第 {p} 页"))
+                    .collect(),
+                text: pdf.text,
+            };
+            let mut parsed = parse_document(doc, source);
+            if !pdf.image_only_pages.is_empty() {
+                let pages: Vec<String> =
+                    pdf.image_only_pages.iter().map(|p| p.to_string()).collect();
+                let mut f = Finding::new(
+                    "input.image_pages",
+                    gongkai_core::Severity::Warning,
+                    format!(
+                        "PDF 第 {} 页只有图像没有文字层（扫描页），其中内容未读取，需要文字识别（OCR）",
+                        pages.join("、")
+                    ),
+                );
+                f.source = source.map(str::to_string);
+                parsed.findings.push(f);
+            }
+            Ok(parsed)
+        }
         detect::Format::Odt => Err(IngestError::ConvertFirst {
             format: "OpenDocument 文本（ODT）",
         }),

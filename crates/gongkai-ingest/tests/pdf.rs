@@ -148,7 +148,7 @@ fn committed_fixtures_match_the_html() {
             .lines()
             .position(|l| l.starts_with("| 第二十条第（一）项"))
             .expect("table 二");
-        assert_eq!(pdf.page_of_line(first_table_row + 1), Some(1));
+        assert_eq!(pdf.page_of_line(first_table_row + 1), Some(2));
         assert_eq!(pdf.page_of_line(pdf.line_pages.len()), Some(5));
     }
 }
@@ -351,7 +351,7 @@ fn assemble(objects: &[Vec<u8>], trailer_extra: &str) -> Vec<u8> {
     let xref = out.len();
     let mut table = format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
     for off in offsets {
-        let _ = write!(table, "{off:010} 00000 n \n");
+        let _ = writeln!(table, "{off:010} 00000 n ");
     }
     let id = "<8A0B5C1D2E3F40516273849506A7B8C9>";
     let _ = write!(
@@ -864,6 +864,49 @@ fn borderless_rows_split_at_wide_gaps() {
     );
 }
 
+/// Lines wrapped at the right margin are joined back into their paragraph (and a centred title
+/// into one line); indented paragraphs, numbered items and short lines stay separate.
+#[test]
+fn wrapped_paragraphs_and_titles_are_joined() {
+    let mut b = Builder::new();
+    let title = "某市示例局二〇二一年度政府信息公开工作年度报告全文";
+    let para = "全年通过门户网站主动公开政府信息一百八十六条其中机构职能类十二条政策文件类二十三条工作动态类一百五十一条";
+    let (first, rest) = para.split_at(para.char_indices().nth(34).map_or(para.len(), |(i, _)| i));
+    let (second, third) = rest.split_at(rest.char_indices().nth(36).map_or(rest.len(), |(i, _)| i));
+    let mut c = String::new();
+    // Text block from x = 72 to 504 (36 characters of 12 pt); the title wraps after 20
+    // characters of 18 pt and its second line is centred under the first.
+    let cut = title.char_indices().nth(20).map_or(title.len(), |(i, _)| i);
+    c += &b.text(72.0, 780.0, 18.0, &title[..cut]);
+    c += &b.text(198.0, 756.0, 18.0, &title[cut..]);
+    c += &b.text(96.0, 720.0, 12.0, first);
+    c += &b.text(72.0, 704.0, 12.0, second);
+    c += &b.text(72.0, 688.0, 12.0, third);
+    c += &b.text(
+        96.0,
+        672.0,
+        12.0,
+        "第二段文字另起一行首行缩进两个字符的位置开始书写到这一行的末尾为止共三十",
+    );
+    c += &b.text(72.0, 656.0, 12.0, "（一）主动公开");
+    c += &b.text(380.0, 620.0, 12.0, "某市示例局");
+    c += &b.text(380.0, 604.0, 12.0, "2022年1月20日");
+    b.page(c);
+    let pdf = text_of(&b.build());
+    assert_eq!(
+        lines(&pdf),
+        [
+            "某市示例局二〇二一年度政府信息公开工作年度报告全文",
+            para,
+            "第二段文字另起一行首行缩进两个字符的位置开始书写到这一行的末尾为止共三十",
+            "（一）主动公开",
+            "某市示例局",
+            "2022年1月20日",
+        ]
+    );
+    assert_eq!(pdf.line_pages, [1; 6]);
+}
+
 #[test]
 fn running_headers_footers_and_page_numbers_are_dropped() {
     let mut b = Builder::new();
@@ -925,6 +968,46 @@ fn tables_continue_across_pages_without_repeated_headers() {
             "| 项目 | 数量 |",
             "| 自然人 | 3 |",
             "| 法人 | 4 |",
+        ]
+    );
+    assert_eq!(pdf.line_pages, [1, 1, 1, 2]);
+}
+
+/// A row split by a page break (its label wrapped onto the next page) is one row again.
+#[test]
+fn rows_split_by_a_page_break_are_joined() {
+    let mut b = Builder::new();
+    let row = |b: &mut Builder, y: f32, cells: [&str; 2]| -> String {
+        let mut c = String::new();
+        let _ = writeln!(
+            c,
+            "50 {y} m 150 {y} l S 50 {} m 150 {} l S",
+            y - 20.0,
+            y - 20.0
+        );
+        for x in [50, 80, 150] {
+            let _ = writeln!(c, "{x} {} m {x} {y} l S", y - 20.0);
+        }
+        c += &b.text(50.5, y - 15.0, 10.0, cells[0]);
+        c += &b.text(100.0, y - 15.0, 10.0, cells[1]);
+        c
+    };
+    let mut first = b.text(50.0, 760.0, 10.0, "四、政府信息公开行政复议、行政诉讼情况");
+    first += &row(&mut b, 100.0, ["项目", "数量"]);
+    // The cell is filled to its right edge: its text may go on after the break.
+    first += &row(&mut b, 80.0, ["行政复", "3"]);
+    let mut second = row(&mut b, 800.0, ["议", ""]);
+    second += &row(&mut b, 780.0, ["合计", "3"]);
+    b.page(first);
+    b.page(second);
+    let pdf = text_of(&b.build());
+    assert_eq!(
+        lines(&pdf),
+        [
+            "四、政府信息公开行政复议、行政诉讼情况",
+            "| 项目 | 数量 |",
+            "| 行政复议 | 3 |",
+            "| 合计 | 3 |",
         ]
     );
     assert_eq!(pdf.line_pages, [1, 1, 1, 2]);
