@@ -67,6 +67,7 @@ enum Command {
     /// 将一份报告渲染为 JSON、Markdown 或 HTML（官方表格版式，问题单元格高亮）。
     ///
     /// Example: gongkai render 报告.txt --to html > 报告.html
+    ///          gongkai render 报告.txt --to docx > 报告.docx
     Render {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Json)]
@@ -99,6 +100,8 @@ enum Format {
     Json,
     Md,
     Html,
+    /// A Word document in the official layout (binary: redirect to a file)
+    Docx,
 }
 
 fn main() -> ExitCode {
@@ -294,6 +297,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 Format::Json => gongkai_render::to_json_string(&parsed.report, true),
                 Format::Md => gongkai_render::to_markdown(&parsed.report, &findings),
                 Format::Html => gongkai_render::to_html(&parsed.report, &findings),
+                Format::Docx => {
+                    if std::io::stdout().is_terminal() {
+                        eprintln!("错误：DOCX 是二进制文件，请重定向到文件：gongkai render 报告.txt --to docx > 报告.docx");
+                        return Ok(2);
+                    }
+                    out.write_all(&gongkai_render::to_docx(&parsed.report, &findings))?;
+                    return Ok(exit_code(0, rules::has_error(&findings)));
+                }
             };
             writeln!(out, "{s}")?;
             Ok(exit_code(0, rules::has_error(&findings)))
