@@ -138,3 +138,40 @@ fn accuracy_on_labelled_reports() {
     );
     assert_eq!(ev["rules"]["right"], ev["rules"]["total"]);
 }
+
+/// The labelled corpus written as DOCX (and printed to PDF by LibreOffice when it is
+/// installed) parses to the same values as its text form, within 0.5 percentage points.
+#[test]
+fn documents_read_as_well_as_text() {
+    let Some(c) = corpus() else { return };
+    let has_soffice = Command::new("soffice")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let formats = if has_soffice {
+        "text,docx,pdf"
+    } else {
+        eprintln!("LibreOffice absent: PDF form of the corpus skipped");
+        "text,docx"
+    };
+    let o = gongkai(&[
+        "eval".as_ref(),
+        c.as_os_str(),
+        "--formats".as_ref(),
+        formats.as_ref(),
+        "--json".as_ref(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ev: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let text = ev["text"]["cells"]["accuracy"].as_f64().unwrap();
+    for form in formats.split(',').skip(1) {
+        let acc = ev[form]["cells"]["accuracy"].as_f64().unwrap();
+        eprintln!("{form}: {acc}% (text {text}%)");
+        assert!(
+            (text - acc).abs() <= 0.5,
+            "{form} {acc}% vs text {text}%: {:#?}",
+            ev[form]["mistakes"]
+        );
+        assert_eq!(ev[form]["missing_files"].as_array().map(Vec::len), Some(0));
+    }
+}
