@@ -94,9 +94,12 @@ fn is_zip_archive(path: &Path) -> bool {
     if f.read_exact(&mut head).is_err() || &head != b"PK\x03\x04" {
         return false;
     }
-    // A DOCX/XLSX/ODT is a ZIP too: only plain archives are expanded.
-    match read_bounded(path, &Limits::default()) {
-        Ok(bytes) => crate::detect::detect(&bytes) == crate::detect::Format::Zip,
+    // A DOCX/XLSX/ODT is a ZIP too: only plain archives are expanded. The central directory
+    // says which, without reading the whole file.
+    match std::fs::File::open(path) {
+        Ok(f) => {
+            crate::detect::zip_kind_of(std::io::BufReader::new(f)) == crate::detect::Format::Zip
+        }
         Err(_) => false,
     }
 }

@@ -70,7 +70,12 @@ pub fn detect(bytes: &[u8]) -> Format {
 }
 
 fn zip_kind(bytes: &[u8]) -> Format {
-    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+    zip_kind_of(Cursor::new(bytes))
+}
+
+/// What a ZIP container holds, reading only its directory (and the `mimetype` part).
+pub fn zip_kind_of<R: std::io::Read + std::io::Seek>(reader: R) -> Format {
+    let Ok(mut archive) = zip::ZipArchive::new(reader) else {
         return Format::Binary("损坏的 ZIP 文件");
     };
     let names: Vec<String> = archive
