@@ -392,21 +392,26 @@ pub fn align(
             };
         }
     }
+    // Leading blank cells are the filler of a label merged across columns when the row has
+    // more cells than the table has columns — counting the trailing empty cells printed on the
+    // same line too (so a row whose last values are blank keeps its columns), but not the
+    // empty cells that open the next line (a label merged down into the next row).
+    let is_blank = |i: &usize| matches!(tokens[*i].kind, TokKind::Blank);
+    let first_line = row.cells.first().map(|&i| tokens[i].line);
     let mut cells: Vec<usize> = row.cells.clone();
-    let mut trailing_blanks = 0;
     while cells
         .last()
-        .is_some_and(|&i| matches!(tokens[i].kind, TokKind::Blank))
+        .is_some_and(|&i| is_blank(&i) && Some(tokens[i].line) != first_line)
     {
         cells.pop();
-        trailing_blanks += 1;
     }
-    while cells.len() > k
-        && cells
-            .first()
-            .is_some_and(|&i| matches!(tokens[i].kind, TokKind::Blank))
-    {
+    while cells.len() > k && cells.first().is_some_and(is_blank) {
         cells.remove(0);
+    }
+    let mut trailing_blanks = 0;
+    while cells.last().is_some_and(is_blank) {
+        cells.pop();
+        trailing_blanks += 1;
     }
     if cells.len() > k {
         let windows: Vec<Vec<Aligned>> = (0..=cells.len() - k)
