@@ -55,11 +55,11 @@ impl Source {
         }
     }
 
-    /// The bytes, reading the file (bounded by `limits`).
-    pub fn bytes(&self, limits: &Limits) -> Result<Vec<u8>, String> {
+    /// The bytes, reading the file (bounded by `limits`); an archive entry is lent, not copied.
+    pub fn bytes(&self, limits: &Limits) -> Result<std::borrow::Cow<'_, [u8]>, String> {
         match self {
-            Source::Entry { bytes, .. } => Ok(bytes.clone()),
-            Source::File(p) => read_bounded(p, limits),
+            Source::Entry { bytes, .. } => Ok(std::borrow::Cow::Borrowed(bytes)),
+            Source::File(p) => read_bounded(p, limits).map(std::borrow::Cow::Owned),
         }
     }
 }

@@ -242,7 +242,7 @@ pub struct Aligned {
 }
 
 /// Why a cell has no value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Absence {
     Blank,
     Marker,
@@ -652,12 +652,6 @@ impl Sink {
     pub fn note(&mut self, rule: &str, severity: Severity, message: String, cells: Vec<String>) {
         self.findings
             .push(Finding::new(rule, severity, message).with_cells(cells));
-    }
-}
-
-impl std::hash::Hash for Absence {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        (*self as u8).hash(state);
     }
 }
 

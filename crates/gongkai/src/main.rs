@@ -122,9 +122,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// Read and parse one file; `Err` carries a message for the user.
+/// Read and parse one file, under the same read limits as a batch; `Err` carries a message
+/// for the user.
 fn parse_file(path: &Path) -> Result<Parsed, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}：无法读取（{e}）", path.display()))?;
+    let limits = gongkai_ingest::archive::Limits::default();
+    let source = gongkai_ingest::archive::Source::File(path.to_path_buf());
+    let bytes = source
+        .bytes(&limits)
+        .map_err(|e| format!("{}：{e}", path.display()))?;
     gongkai_ingest::parse_bytes(&bytes, Some(&path.display().to_string()))
         .map_err(|e| format!("{}：{e}", path.display()))
 }
