@@ -570,21 +570,30 @@ fn read_requests(
 
 fn read_reviews(tokens: &[Tok], range: Range<usize>, report: &mut Report, sink: &mut Sink) {
     let (range_start, range_end) = (range.start, range.end);
-    let glued_probe = tables::assemble(tokens, range.clone(), true);
-    let glued = glued_probe.iter().any(|r| {
-        r.glued_to_label
-            && r.cells
-                .iter()
-                .any(|&i| matches!(tokens[i].kind, TokKind::Num { .. }))
-    }) && !tables::assemble(tokens, range.clone(), false)
-        .iter()
-        .any(|r| {
-            r.cells
-                .iter()
-                .filter(|&&i| matches!(tokens[i].kind, TokKind::Num { .. }))
-                .count()
-                >= 5
-        });
+    // Glued when some number sticks to text and no row prints five or more separate numbers
+    // (one pass over the tokens instead of assembling the rows twice to find out).
+    let mut any_glued = false;
+    let mut separate_run = 0usize;
+    let mut longest_separate_run = 0usize;
+    for t in &tokens[range.clone()] {
+        match &t.kind {
+            TokKind::Num {
+                attached: true,
+                unit,
+                ..
+            } => {
+                any_glued |= unit.is_none();
+                separate_run = 0;
+            }
+            TokKind::Num { .. } => {
+                separate_run += 1;
+                longest_separate_run = longest_separate_run.max(separate_run);
+            }
+            TokKind::Text => separate_run = 0,
+            TokKind::Blank | TokKind::Absent => {}
+        }
+    }
+    let glued = any_glued && longest_separate_run < 5;
     let rows: Vec<RawRow> = tables::assemble(tokens, range, glued)
         .into_iter()
         .filter(|r| {
