@@ -20,8 +20,15 @@
 //!   finding names its rule, severity, the cells involved as JSON pointers into the report
 //!   JSON, the expected and found values, and a message a 信息员 understands.
 
+pub mod calendar;
+pub mod compare;
+pub mod date;
+pub mod fees;
+pub mod lifecycle;
 pub mod model;
 pub mod normalize;
+pub mod register;
+pub mod rollup;
 pub mod rules;
 pub mod similarity;
 pub mod skeleton;

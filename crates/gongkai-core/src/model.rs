@@ -209,6 +209,21 @@ impl Report {
             .and_then(|v| v.get(col).copied().flatten())
     }
 
+    /// The inverse of [`Report::to_json_value`]: reads a `gongkai.report/1` object back (the
+    /// store keeps reports as JSON), taking `central_procurement.amount_unit` out of the cells.
+    pub fn from_json_value(mut value: serde_json::Value) -> Result<Report, serde_json::Error> {
+        let unit = value
+            .pointer_mut("/proactive/central_procurement")
+            .and_then(|c| c.as_object_mut())
+            .and_then(|c| c.remove("amount_unit"))
+            .and_then(|u| u.as_str().map(str::to_string));
+        let mut report: Report = serde_json::from_value(value)?;
+        if let Some(p) = report.proactive.as_mut() {
+            p.procurement_amount_unit = unit;
+        }
+        Ok(report)
+    }
+
     /// The report as a `serde_json::Value` (with `central_procurement.amount_unit` merged in).
     pub fn to_json_value(&self) -> serde_json::Value {
         let mut v = serde_json::to_value(self).expect("report serializes");
@@ -304,5 +319,34 @@ pub fn cell_json(c: Cell) -> serde_json::Value {
         None => serde_json::Value::Null,
         Some(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => serde_json::json!(v as i64),
         Some(v) => serde_json::json!(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_json_round_trips_with_amount_unit() {
+        let mut report = Report::new();
+        report.generation = Generation::G2019;
+        report.year = Some(2020);
+        let mut proactive = Proactive::default();
+        let mut cp = IndexMap::new();
+        cp.insert("items".to_string(), Some(3.0));
+        cp.insert("amount".to_string(), Some(12.5));
+        proactive.rows.insert("central_procurement".into(), cp);
+        proactive.procurement_amount_unit = Some("万元".into());
+        report.proactive = Some(proactive);
+        let mut requests = IndexMap::new();
+        requests.insert("new_received".to_string(), vec![Some(1.0), None, Some(2.0)]);
+        report.requests = Some(requests);
+        let value = report.to_json_value();
+        assert_eq!(
+            value["proactive"]["central_procurement"]["amount_unit"],
+            "万元"
+        );
+        let back = Report::from_json_value(value).unwrap();
+        assert_eq!(back, report);
     }
 }

@@ -37,12 +37,15 @@
 //!   ([`FINDING_SCHEMA_JSON`]). With the `schema-validate` feature, `validate_report_json` and
 //!   `validate_finding_json` check a value against them (the CLI's corpus tests use it).
 
+pub mod chart;
+pub mod csv;
 mod docx;
 mod html;
 mod layout;
 mod markdown;
 #[cfg(feature = "schema-validate")]
 mod validate;
+pub mod xlsx;
 
 pub use docx::to_docx;
 pub use html::{escape_html, to_html};
