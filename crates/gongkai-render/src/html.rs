@@ -57,11 +57,24 @@ pub fn to_html(report: &Report, findings: &[Finding]) -> String {
     let _ = writeln!(out, "<style>{CSS}</style>\n</head>\n<body>\n<main>");
     let _ = writeln!(out, "<h1>{title}</h1>");
     write_metadata(&mut out, report);
-    let mut t = Tables {
-        out: &mut out,
-        report,
-        marks: &marks,
-    };
+    write_tables(&mut out, report, &marks);
+    write_findings(&mut out, findings);
+    write_narrative(&mut out, report);
+    out.push_str("</main>\n</body>\n</html>\n");
+    out
+}
+
+/// Only the tables in the official layout (sections 二 … 四 or the 统计表), with the cells named
+/// by `findings` highlighted — the fragment a web page embeds. Style it with [`REPORT_CSS`].
+pub fn tables_html(report: &Report, findings: &[Finding]) -> String {
+    let marks = Marks::new(findings);
+    let mut out = String::new();
+    write_tables(&mut out, report, &marks);
+    out
+}
+
+fn write_tables(out: &mut String, report: &Report, marks: &Marks<'_>) {
+    let mut t = Tables { out, report, marks };
     if report.proactive.is_some() {
         t.proactive();
     }
@@ -75,10 +88,6 @@ pub fn to_html(report: &Report, findings: &[Finding]) -> String {
         t.statistics();
     }
     t.extras();
-    write_findings(&mut out, findings);
-    write_narrative(&mut out, report);
-    out.push_str("</main>\n</body>\n</html>\n");
-    out
 }
 
 fn write_metadata(out: &mut String, report: &Report) {

@@ -48,7 +48,7 @@ mod validate;
 pub mod xlsx;
 
 pub use docx::to_docx;
-pub use html::{escape_html, to_html};
+pub use html::{escape_html, tables_html, to_html};
 pub use markdown::to_markdown;
 #[cfg(feature = "schema-validate")]
 pub use validate::{validate_finding_json, validate_report_json};

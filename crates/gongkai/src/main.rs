@@ -5,6 +5,7 @@
 //! be read at all (missing file, binary junk) or the command line was wrong.
 
 mod eval;
+mod serve;
 
 /// mimalloc: the reader allocates many small strings; this allocator makes parsing about 1.5×
 /// faster than the system one (see BENCHMARKS.md).
@@ -93,6 +94,44 @@ enum Command {
     },
     /// 列出全部检查规则及其含义。
     Rules,
+    /// 启动政务公开监督中心（网页与 JSON API）。
+    ///
+    /// Example: gongkai serve --demo                     (embedded SQLite, sample reports, demo accounts)
+    ///          gongkai serve --database gongkai.db --bind 0.0.0.0:8080
+    ///          gongkai serve --database postgres://user:pass@localhost/gongkai
+    Serve {
+        /// SQLite file path (created if missing) or postgres:// URL
+        #[arg(long, env = "GONGKAI_DATABASE", default_value = "gongkai.db")]
+        database: String,
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+        /// Import the bundled sample reports and create the demo accounts (admin/jiandu/chakan,
+        /// password "demo"); with the default database, uses gongkai-demo.db
+        #[arg(long)]
+        demo: bool,
+    },
+    /// 管理用户账号。
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// 新建用户：gongkai user add 用户名 --role admin（密码从终端或 GONGKAI_PASSWORD 读取）
+    Add {
+        username: String,
+        /// admin、supervisor 或 viewer
+        #[arg(long, default_value = "viewer")]
+        role: String,
+        /// 显示的姓名（默认同用户名）
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, env = "GONGKAI_DATABASE", default_value = "gongkai.db")]
+        database: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -230,6 +269,31 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match cli.command {
+        Command::Serve {
+            database,
+            bind,
+            demo,
+        } => {
+            drop(out);
+            let database = if demo && database == "gongkai.db" {
+                "gongkai-demo.db".to_string()
+            } else {
+                database
+            };
+            serve::serve(&database, bind, demo)
+        }
+        Command::User {
+            action:
+                UserAction::Add {
+                    username,
+                    role,
+                    name,
+                    database,
+                },
+        } => {
+            drop(out);
+            serve::add_user(&database, &username, name.as_deref(), &role)
+        }
         Command::Parse { files, json } => {
             let (parsed, failures) = parse_all(&files);
             let failed = failures.len();

@@ -1,0 +1,187 @@
+//! # gongkai-server — the supervision centre as a web application
+//!
+//! Every January a 政务公开办 collects dozens to hundreds of units' 政府信息公开工作年度报告,
+//! checks them, compares them with last year and compiles the whole-government figures. This
+//! crate serves that work over HTTP: server-rendered zh-CN pages for people, a JSON API (with an
+//! OpenAPI document at `/api/openapi.json`) for scripts, and exports (XLSX, CSV, JSON, JSON Lines).
+//!
+//! Why it looks the way it does:
+//!
+//! * **Server-rendered, no JavaScript needed.** The users sit at old office PCs behind slow
+//!   government networks. Pages are plain HTML built with `maud` (which escapes every
+//!   interpolated string), styled by one small inline stylesheet, gzip-compressed; every core
+//!   flow — log in, upload, watch a batch, open a report, compare, roll up, export — is a link
+//!   or a form. Progress of a large batch is a page that refreshes itself (`<meta refresh>`).
+//!   Charts are SVG drawn on the server.
+//! * **The domain stays below.** Parsing is `gongkai-ingest`, checks and comparisons are
+//!   `gongkai-core`, tables and files are `gongkai-render`, persistence is `gongkai-store`. This
+//!   crate wires requests to them and decides who may do what. Store calls are blocking, so
+//!   they run on tokio's blocking pool ([`AppState::db`]).
+//! * **Security by default.** Passwords are argon2 hashes; sessions are random tokens whose
+//!   SHA-256 is stored, in `HttpOnly; SameSite=Lax` cookies that expire; every form carries a
+//!   CSRF token bound to the session; every staff route names the role it needs
+//!   ([`auth::Staff::require`]); API calls carry a bearer token; uploads are size-limited and
+//!   their content type is detected from the bytes, never trusted from the name.
+//! * **A bad upload loses nothing.** Each file of a batch is parsed and stored in its own
+//!   transaction; a file that is not a report, is corrupt, or is over the limit is listed on the
+//!   batch page with the reason, and nothing already stored changes.
+
+pub mod api;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod import;
+pub mod pages;
+pub mod ui;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use gongkai_store::Store;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use error::AppError;
+
+/// Settings of one server instance.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Largest request body accepted by the upload routes (all files of one upload together).
+    pub max_upload_bytes: usize,
+    /// Limits applied to each uploaded file and to ZIP archives (size, ratio, entries, nesting).
+    pub limits: gongkai_ingest::archive::Limits,
+    /// How long a login lasts.
+    pub session_seconds: i64,
+    /// Add `Secure` to cookies (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// Demo mode: the login page shows the demo accounts.
+    pub demo: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            max_upload_bytes: 200 * 1024 * 1024,
+            limits: gongkai_ingest::archive::Limits::default(),
+            session_seconds: 8 * 3600,
+            secure_cookies: false,
+            demo: false,
+        }
+    }
+}
+
+/// Shared by every handler: the store and the configuration.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<Config>,
+    pub throttle: Arc<auth::LoginThrottle>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, config: Config) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+            throttle: Arc::new(auth::LoginThrottle::default()),
+        }
+    }
+
+    /// Run a blocking store call on the blocking pool.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Store) -> Result<T, gongkai_store::StoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(store.as_ref()))
+            .await
+            .map_err(|e| AppError::Internal(format!("后台任务失败：{e}")))?
+            .map_err(AppError::from)
+    }
+}
+
+/// The whole application: pages, API, static assets.
+pub fn app(state: AppState) -> Router {
+    let upload_limit = state.config.max_upload_bytes;
+    Router::new()
+        .merge(pages::routes())
+        .nest("/api", api::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            refuse_oversized,
+        ))
+        .layer(DefaultBodyLimit::max(upload_limit))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .with_state(state)
+}
+
+/// A request whose declared length is over the upload limit is answered with a clear 413 (a
+/// page, or JSON under `/api/`) before any handler runs. The body is read and discarded first,
+/// up to a bound, so that the browser — still sending — receives the answer instead of a reset
+/// connection; beyond the bound the connection is simply closed.
+async fn refuse_oversized(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use tokio_stream::StreamExt;
+    let limit = state.config.max_upload_bytes as u64;
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let Some(length) = declared.filter(|l| *l > limit) else {
+        return next.run(request).await;
+    };
+    let is_api = request.uri().path().starts_with("/api/");
+    let drain_bound = limit.saturating_mul(2).max(64 * 1024 * 1024);
+    if length <= drain_bound {
+        let mut stream = request.into_body().into_data_stream();
+        while let Some(Ok(_)) = stream.next().await {}
+    }
+    let error = AppError::TooLarge(format!(
+        "上传内容（{:.1} MB）超过 {} MB 的上限，未导入任何文件；请分批上传或压缩后再试",
+        length as f64 / 1024.0 / 1024.0,
+        limit / 1024 / 1024
+    ));
+    if is_api {
+        error::ApiError(error).into_response()
+    } else {
+        error.into_response()
+    }
+}
+
+/// Bind `addr` and serve until Ctrl-C. Prints the address it listens on.
+pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    println!("gongkai 监督中心已启动：http://{local}/  （Ctrl-C 停止）");
+    serve_on(state, listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// Serve on an already bound listener until `shutdown` completes (tests bind port 0).
+pub async fn serve_on(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,837 @@
+//! Black-box tests of the supervision centre: a real server on a free port over a throwaway
+//! SQLite file and a throwaway PostgreSQL database, driven over HTTP like a browser and like an
+//! API client. Every page and API route is requested.
+
+mod support;
+
+use gongkai_server::Config;
+use reqwest::blocking::multipart;
+use support::{sample, wait_for_batch, zip_of, Backend, TestServer};
+
+/// Run each scenario against both backends (PostgreSQL when `GONGKAI_TEST_POSTGRES` is set).
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(super::Backend::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name(super::Backend::Postgres) } )*
+        }
+    };
+}
+
+on_both_backends!(
+    login_sessions_and_roles,
+    upload_zip_check_compare_rollup_export,
+    bad_uploads_are_refused_and_change_nothing,
+    api_with_tokens,
+);
+
+fn start(backend: Backend) -> Option<TestServer> {
+    TestServer::start(backend, Config::default())
+}
+
+fn upload(
+    server: &TestServer,
+    client: &reqwest::blocking::Client,
+    files: Vec<(&str, Vec<u8>)>,
+) -> reqwest::blocking::Response {
+    let csrf = server.csrf(client);
+    let mut form = multipart::Form::new().text("csrf", csrf);
+    for (name, bytes) in files {
+        form = form.part(
+            "files",
+            multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+    }
+    client
+        .post(server.url("/upload"))
+        .multipart(form)
+        .send()
+        .unwrap()
+}
+
+fn upload_and_wait(
+    server: &TestServer,
+    client: &reqwest::blocking::Client,
+    files: Vec<(&str, Vec<u8>)>,
+) -> String {
+    let resp = upload(server, client, files);
+    assert_eq!(resp.status().as_u16(), 303, "upload redirects to its batch");
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/batches/"), "{location}");
+    wait_for_batch(server, client, &location)
+}
+
+fn report_ids(page: &str) -> Vec<i64> {
+    let mut ids: Vec<i64> = page
+        .match_indices("href=\"/reports/")
+        .filter_map(|(i, m)| {
+            let rest = &page[i + m.len()..];
+            let end = rest.find('"')?;
+            rest[..end].parse().ok()
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+fn login_sessions_and_roles(backend: Backend) {
+    let Some(server) = start(backend) else { return };
+    let anonymous = server.client();
+    // Every staff page redirects an anonymous visitor to the login page.
+    for path in [
+        "/",
+        "/reports",
+        "/upload",
+        "/compare",
+        "/rollup",
+        "/agencies",
+        "/users",
+        "/api",
+        "/batches",
+    ] {
+        let resp = anonymous.get(server.url(path)).send().unwrap();
+        assert_eq!(resp.status().as_u16(), 303, "{path}");
+        assert!(resp.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login?next="));
+    }
+    // Wrong password: 401 and a message, no session.
+    let page = anonymous
+        .get(server.url("/login"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let csrf = support::hidden_field(&page, "csrf").unwrap();
+    let resp = anonymous
+        .post(server.url("/login"))
+        .form(&[
+            ("username", "admin"),
+            ("password", "wrong"),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
+    assert!(resp.text().unwrap().contains("用户名或密码不正确"));
+    // A login without the CSRF cookie/field pair is refused.
+    let fresh = server.client();
+    let resp = fresh
+        .post(server.url("/login"))
+        .form(&[
+            ("username", "admin"),
+            ("password", support::PASSWORD),
+            ("csrf", "forged"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
+
+    // Roles: viewer reads, supervisor imports, admin manages users.
+    let viewer = server.login("viewer");
+    for path in [
+        "/",
+        "/reports",
+        "/compare",
+        "/rollup",
+        "/agencies",
+        "/api",
+        "/batches",
+    ] {
+        let resp = viewer.get(server.url(path)).send().unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "viewer {path}");
+    }
+    for path in ["/upload", "/users"] {
+        assert_eq!(
+            viewer
+                .get(server.url(path))
+                .send()
+                .unwrap()
+                .status()
+                .as_u16(),
+            403,
+            "viewer {path}"
+        );
+    }
+    let supervisor = server.login("supervisor");
+    assert_eq!(
+        supervisor
+            .get(server.url("/upload"))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        supervisor
+            .get(server.url("/users"))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16(),
+        403
+    );
+    let admin = server.login("admin");
+    let users = admin.get(server.url("/users")).send().unwrap();
+    assert_eq!(users.status().as_u16(), 200);
+    let users = users.text().unwrap();
+    assert!(users.contains("supervisor") && users.contains("viewer"));
+    // Admin creates a user; a form without the CSRF token is refused.
+    let csrf = server.csrf(&admin);
+    let resp = admin
+        .post(server.url("/users"))
+        .form(&[
+            ("username", "zhangsan"),
+            ("display_name", "张三"),
+            ("password", "longenough1"),
+            ("role", "viewer"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403, "no csrf token");
+    let resp = admin
+        .post(server.url("/users"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "zhangsan"),
+            ("display_name", "<b>张三</b>"),
+            ("password", "longenough1"),
+            ("role", "viewer"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    let users = admin
+        .get(server.url("/users"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        users.contains("&lt;b&gt;张三&lt;/b&gt;"),
+        "names are escaped"
+    );
+    assert!(!users.contains("<b>张三</b>"));
+    // Duplicate username: a conflict, not a crash.
+    let resp = admin
+        .post(server.url("/users"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "zhangsan"),
+            ("display_name", "x"),
+            ("password", "longenough1"),
+            ("role", "viewer"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 409);
+    // Promote to supervisor via the role form.
+    let id = server.store.user_by_name("zhangsan").unwrap().unwrap().id;
+    let resp = admin
+        .post(server.url(&format!("/users/{id}/role")))
+        .form(&[("csrf", csrf.as_str()), ("role", "supervisor")])
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    assert_eq!(
+        server.store.user(id).unwrap().unwrap().role,
+        gongkai_store::Role::Supervisor
+    );
+    // Logout ends the session.
+    let resp = viewer
+        .post(server.url("/logout"))
+        .form(&[("csrf", server.csrf(&viewer).as_str())])
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    assert_eq!(
+        viewer
+            .get(server.url("/"))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16(),
+        303
+    );
+    // Open redirects are not followed after login.
+    let page = anonymous
+        .get(server.url("/login?next=//evil.example"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(!page.contains("evil.example"));
+}
+
+fn upload_zip_check_compare_rollup_export(backend: Backend) {
+    let Some(server) = start(backend) else { return };
+    let client = server.login("supervisor");
+    let zip = zip_of(&[
+        (
+            "年报/示例县数据资源局-2022.txt",
+            &sample("示例县数据资源局-2022.txt"),
+        ),
+        (
+            "年报/示例县数据资源局-2023.txt",
+            &sample("示例县数据资源局-2023.txt"),
+        ),
+        (
+            "年报/示例镇人民政府-2021.txt",
+            &sample("示例镇人民政府-2021.txt"),
+        ),
+        (
+            "年报/某市示例局-2021-gbk.html",
+            &sample("某市示例局-2021-gbk.html"),
+        ),
+        (
+            "年报/说明.txt",
+            "这是压缩包里的说明文字，不是年度报告。".as_bytes(),
+        ),
+    ]);
+    let page = upload_and_wait(&server, &client, vec![("2023年报.zip", zip.clone())]);
+    assert!(
+        page.contains("共 5 个文件，导入 4 个，重复 0 个，失败 1 个"),
+        "{page}"
+    );
+    assert!(page.contains("未识别为政府信息公开工作年度报告"));
+    // The same archive again: every report is a duplicate, nothing new stored.
+    let before = server.store.count_reports(&Default::default()).unwrap();
+    let page = upload_and_wait(&server, &client, vec![("again.zip", zip)]);
+    assert!(page.contains("导入 0 个，重复 4 个"), "{page}");
+    assert_eq!(
+        server.store.count_reports(&Default::default()).unwrap(),
+        before
+    );
+
+    // Overview: units × years, errors marked.
+    let overview = client
+        .get(server.url("/?year=2021"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(overview.contains("示例镇人民政府"));
+    assert!(
+        overview.contains("错误"),
+        "the town's report has errors on purpose"
+    );
+    let overview = client.get(server.url("/")).send().unwrap().text().unwrap();
+    assert!(overview.contains("2023 年度") && overview.contains("2022 年度"));
+
+    // The report with errors: highlighted cells and findings beside them; original a click away.
+    let list = client
+        .get(server.url("/reports?errors=1"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let ids = report_ids(&list);
+    assert!(!ids.is_empty(), "a report with errors is listed");
+    let page = client
+        .get(server.url(&format!("/reports/{}", ids[0])))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        page.contains("class=\"bad\""),
+        "failing cells are highlighted"
+    );
+    assert!(
+        page.contains("requests.balance") || page.contains("requests."),
+        "findings are listed"
+    );
+    let original = client
+        .get(server.url(&format!("/reports/{}/original", ids[0])))
+        .send()
+        .unwrap();
+    assert_eq!(original.status().as_u16(), 200);
+    assert!(original.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    assert_eq!(
+        original.bytes().unwrap().as_ref(),
+        sample("示例镇人民政府-2021.txt").as_slice()
+    );
+
+    // Exports of one report.
+    let all = client
+        .get(server.url("/reports"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let all_ids = report_ids(&all);
+    assert_eq!(all_ids.len(), 4);
+    let id = all_ids[0];
+    let json: serde_json::Value = client
+        .get(server.url(&format!("/reports/{id}/export/json")))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(json["schema"], "gongkai.report/1");
+    let xlsx = client
+        .get(server.url(&format!("/reports/{id}/export/xlsx")))
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap();
+    {
+        use calamine::Reader;
+        let book = calamine::Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).expect("a real XLSX");
+        assert!(!book.sheet_names().is_empty());
+    }
+    let csv = client
+        .get(server.url(&format!("/reports/{id}/export/csv")))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(csv.lines().count() > 5);
+    let docx = client
+        .get(server.url(&format!("/reports/{id}/export/docx")))
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap();
+    assert!(docx.starts_with(b"PK"));
+    let html = client
+        .get(server.url(&format!("/reports/{id}/export/html")))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(html.contains("<table"));
+    assert_eq!(
+        client
+            .get(server.url(&format!("/reports/{id}/export/pptx")))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16(),
+        404
+    );
+    let jsonl = client
+        .get(server.url("/export/reports.jsonl"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert_eq!(jsonl.lines().count(), 4);
+    for line in jsonl.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["schema"], "gongkai.report/1");
+    }
+    for format in ["xlsx", "csv"] {
+        let resp = client
+            .get(server.url(&format!("/export/overview/{format}")))
+            .send()
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "overview {format}");
+    }
+
+    // Compare the same unit's two years: every cell side by side, narrative similarity.
+    let agencies = server.store.agencies().unwrap();
+    let county = agencies
+        .iter()
+        .find(|a| a.name.contains("示例县数据资源局"))
+        .expect("unit from the report");
+    let reports = server
+        .store
+        .list_reports(&gongkai_store::ReportFilter {
+            agencies: vec![county.id],
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(reports.len(), 2);
+    let (a, b) = (reports[1].id, reports[0].id);
+    let page = client
+        .get(server.url(&format!("/compare?left={a}&right={b}")))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(page.contains("正文相似度"));
+    assert!(page.contains("有变化"));
+    assert!(
+        page.contains("<mark>"),
+        "duplicated passages are highlighted"
+    );
+    let all_cells = client
+        .get(server.url(&format!("/compare?left={a}&right={b}&all=1")))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(all_cells.len() > page.len());
+    let picker = client
+        .get(server.url(&format!("/compare?left={a}")))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        picker.contains(&format!("right={a}")) || picker.contains(&format!("left={b}")),
+        "suggests the other year"
+    );
+    let xlsx = client
+        .get(server.url(&format!("/compare/export/xlsx?left={a}&right={b}")))
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap();
+    assert!(xlsx.starts_with(b"PK"));
+
+    // Hierarchy: put the two 2021 units under a county, then roll up 2021.
+    let admin = server.login("admin");
+    let csrf = server.csrf(&admin);
+    let region = server
+        .store
+        .ensure_agency("示例县", gongkai_store::AgencyLevel::County, None)
+        .unwrap();
+    for unit in agencies
+        .iter()
+        .filter(|a| a.level == gongkai_store::AgencyLevel::Department)
+    {
+        let resp = admin
+            .post(server.url(&format!("/agencies/{}", unit.id)))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("level", "department"),
+                ("parent", &region.to_string()),
+            ])
+            .send()
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 303);
+    }
+    let tree = admin
+        .get(server.url("/agencies"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(tree.contains("示例县"));
+    let unit_page = admin
+        .get(server.url(&format!("/agencies/{}", county.id)))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(unit_page.contains("<svg"), "chart of outcomes over years");
+    let rollup = admin
+        .get(server.url(&format!("/rollup?agency={region}&year=2021")))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(rollup.contains("年度汇总"), "{rollup}");
+    assert!(
+        rollup.contains("未纳入汇总的单位"),
+        "the county bureau has no 2021 report"
+    );
+    let rollup_xlsx = admin
+        .get(server.url(&format!("/rollup/export/xlsx?agency={region}&year=2021")))
+        .send()
+        .unwrap();
+    assert_eq!(rollup_xlsx.status().as_u16(), 200);
+    // Deleting (admin) removes the report.
+    let resp = admin
+        .post(server.url(&format!("/reports/{id}/delete")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    assert_eq!(
+        admin
+            .get(server.url(&format!("/reports/{id}")))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16(),
+        404
+    );
+}
+
+fn bad_uploads_are_refused_and_change_nothing(backend: Backend) {
+    let config = Config {
+        max_upload_bytes: 1024 * 1024,
+        ..Config::default()
+    };
+    let Some(server) = TestServer::start(backend, config) else {
+        return;
+    };
+    let client = server.login("supervisor");
+    let page = upload_and_wait(
+        &server,
+        &client,
+        vec![(
+            "示例县数据资源局-2023.txt",
+            sample("示例县数据资源局-2023.txt"),
+        )],
+    );
+    assert!(page.contains("导入 1 个"));
+    let stored = server.store.list_reports(&Default::default()).unwrap();
+
+    // Over the size limit: a clear message, status 413.
+    let big = vec![b'a'; 2 * 1024 * 1024];
+    let resp = upload(&server, &client, vec![("big.txt", big)]);
+    assert_eq!(resp.status().as_u16(), 413);
+    assert!(resp.text().unwrap().contains("超过"));
+    // Not a report, a corrupt DOCX, a corrupt ZIP, an image, an empty file: each failed with a reason.
+    let mut corrupt_docx = zip_of(&[("word/document.xml", b"<w:document><w:body><w:p>")]);
+    corrupt_docx.truncate(corrupt_docx.len() / 2);
+    let page = upload_and_wait(
+        &server,
+        &client,
+        vec![
+            ("便签.txt", "明天上午九点开会。".as_bytes().to_vec()),
+            ("坏文件.docx", corrupt_docx),
+            ("坏压缩包.zip", b"PK\x03\x04garbage".to_vec()),
+            ("照片.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec()),
+            ("空.txt", vec![]),
+        ],
+    );
+    assert!(page.contains("失败 5 个"), "{page}");
+    assert!(page.contains("未识别为政府信息公开工作年度报告"));
+    assert!(page.contains("文件是空的"));
+    // Nothing stored changed.
+    assert_eq!(
+        server.store.list_reports(&Default::default()).unwrap(),
+        stored
+    );
+    // A wrong form field: a clear 400, not a crash.
+    let resp = client.get(server.url("/reports?year=abc")).send().unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    assert!(resp.text().unwrap().contains("不是有效的数字"));
+    assert_eq!(
+        client
+            .get(server.url("/reports/999999"))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16(),
+        404
+    );
+    // Upload without CSRF token is refused and stores nothing.
+    let form = multipart::Form::new().part(
+        "files",
+        multipart::Part::bytes(sample("示例镇人民政府-2021.txt")).file_name("x.txt"),
+    );
+    let resp = client
+        .post(server.url("/upload"))
+        .multipart(form)
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
+    assert_eq!(
+        server.store.list_reports(&Default::default()).unwrap(),
+        stored
+    );
+}
+
+fn api_with_tokens(backend: Backend) {
+    let Some(server) = start(backend) else { return };
+    let api = reqwest::blocking::Client::new();
+    // The OpenAPI document is public and documents every API route.
+    let doc: serde_json::Value = api
+        .get(server.url("/api/openapi.json"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/api/v1/reports",
+        "/api/v1/reports/{id}",
+        "/api/v1/reports/{id}/findings",
+        "/api/v1/compare",
+        "/api/v1/rollup",
+        "/api/v1/agencies",
+        "/api/v1/batches/{id}",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} documented");
+    }
+    // No token: 401 JSON error.
+    let resp = api.get(server.url("/api/v1/reports")).send().unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
+    let err: serde_json::Value = resp.json().unwrap();
+    assert_eq!(err["error"]["code"], "unauthorized");
+    let resp = api
+        .get(server.url("/api/v1/reports"))
+        .bearer_auth("gk_forged")
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
+
+    // Tokens are made on the API page and shown once.
+    let make_token = |user: &str| {
+        let client = server.login(user);
+        let csrf = server.csrf(&client);
+        let page = client
+            .post(server.url("/tokens"))
+            .form(&[("csrf", csrf.as_str()), ("label", "测试")])
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        let start = page.find("gk_").expect("token shown");
+        page[start..start + 67].to_string()
+    };
+    let supervisor = make_token("supervisor");
+    let viewer = make_token("viewer");
+
+    // Import: raw body and multipart (with a ZIP).
+    let resp = api
+        .post(server.url("/api/v1/reports?file_name=示例县数据资源局-2022.txt"))
+        .bearer_auth(&supervisor)
+        .body(sample("示例县数据资源局-2022.txt"))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let batch: serde_json::Value = resp.json().unwrap();
+    assert_eq!(batch["items"][0]["status"], "imported");
+    let first = batch["items"][0]["report"].as_i64().unwrap();
+    let form = multipart::Form::new().part(
+        "files",
+        multipart::Part::bytes(zip_of(&[
+            ("b.txt", &sample("示例县数据资源局-2023.txt")),
+            ("c.txt", &sample("示例镇人民政府-2021.txt")),
+        ]))
+        .file_name("two.zip"),
+    );
+    let batch: serde_json::Value = api
+        .post(server.url("/api/v1/reports"))
+        .bearer_auth(&supervisor)
+        .multipart(form)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(batch["items"].as_array().unwrap().len(), 2);
+    let batch_id = batch["id"].as_i64().unwrap();
+    // A viewer may not import; a non-report is 422 with the reason.
+    let resp = api
+        .post(server.url("/api/v1/reports?file_name=x.txt"))
+        .bearer_auth(&viewer)
+        .body("x")
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
+    let resp = api
+        .post(server.url("/api/v1/reports?file_name=x.txt"))
+        .bearer_auth(&supervisor)
+        .body("不是报告")
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 422);
+    let failed: serde_json::Value = resp.json().unwrap();
+    assert_eq!(failed["items"][0]["status"], "failed");
+
+    // Reading.
+    let list: serde_json::Value = api
+        .get(server.url("/api/v1/reports?limit=10"))
+        .bearer_auth(&viewer)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(list["total"], 3);
+    let with_errors: serde_json::Value = api
+        .get(server.url("/api/v1/reports?with_errors=true"))
+        .bearer_auth(&viewer)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(with_errors["total"].as_i64().unwrap() >= 1);
+    let one: serde_json::Value = api
+        .get(server.url(&format!("/api/v1/reports/{first}")))
+        .bearer_auth(&viewer)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(one["report"]["schema"], "gongkai.report/1");
+    assert_eq!(one["report"]["year"], 2022);
+    let findings: serde_json::Value = api
+        .get(server.url(&format!("/api/v1/reports/{first}/findings")))
+        .bearer_auth(&viewer)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(findings.is_array());
+    let second = list["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["year"] == 2023)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let cmp: serde_json::Value = api
+        .get(server.url(&format!("/api/v1/compare?left={first}&right={second}")))
+        .bearer_auth(&viewer)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(cmp["comparison"]["cells"].as_array().unwrap().len() > 50);
+    assert!(
+        cmp["comparison"]["narrative"]["similarity"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    let agencies: serde_json::Value = api
+        .get(server.url("/api/v1/agencies"))
+        .bearer_auth(&viewer)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let unit = agencies
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"].as_str().unwrap().contains("示例县数据资源局"))
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let rollup: serde_json::Value = api
+        .get(server.url(&format!("/api/v1/rollup?agency={unit}&year=2023")))
+        .bearer_auth(&viewer)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(rollup["report"]["schema"], "gongkai.report/1");
+    let batch: serde_json::Value = api
+        .get(server.url(&format!("/api/v1/batches/{batch_id}")))
+        .bearer_auth(&viewer)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(batch["finished"], true);
+    // Errors are JSON with the right status.
+    let resp = api
+        .get(server.url("/api/v1/reports/424242"))
+        .bearer_auth(&viewer)
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+    let resp = api
+        .get(server.url("/api/v1/reports?limit=0"))
+        .bearer_auth(&viewer)
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+}

@@ -1,0 +1,91 @@
+//! `gongkai serve` and `gongkai user`: the web application and its accounts, on the embedded
+//! SQLite default or a PostgreSQL server.
+
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Where the database is: `postgres://…` or a SQLite file path (`sqlite:` prefix optional).
+pub fn open_store(database: &str) -> anyhow::Result<Arc<dyn gongkai_store::Store>> {
+    let store = gongkai_store::open(database)
+        .with_context(|| format!("无法打开数据库 {}", redact(database)))?;
+    Ok(Arc::from(store))
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub fn serve(database: &str, bind: SocketAddr, demo: bool) -> anyhow::Result<u8> {
+    let store = open_store(database)?;
+    if demo {
+        let seeded = gongkai_server::demo::seed(store.as_ref())
+            .map_err(|e| anyhow::anyhow!("演示数据导入失败：{e}"))?;
+        println!(
+            "演示模式：已导入 {} 份示例报告；演示账号 admin / jiandu / chakan，密码均为 {}",
+            seeded.imported,
+            gongkai_server::demo::DEMO_PASSWORD
+        );
+        for f in &seeded.failed {
+            eprintln!("示例报告未导入：{f}");
+        }
+    } else if store.users()?.is_empty() {
+        println!(
+            "数据库中还没有用户。请先创建管理员：gongkai user add 用户名 --role admin --database {}",
+            redact(database)
+        );
+    }
+    println!("数据库：{}（{}）", redact(database), store.backend());
+    let config = gongkai_server::Config {
+        demo,
+        ..gongkai_server::Config::default()
+    };
+    let state = gongkai_server::AppState::new(store, config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("无法启动运行时")?;
+    runtime
+        .block_on(gongkai_server::serve(state, bind))
+        .with_context(|| format!("无法在 {bind} 上提供服务"))?;
+    Ok(0)
+}
+
+/// `gongkai user add NAME --role ROLE`: the password is read from `GONGKAI_PASSWORD` or, on a
+/// terminal, asked for (never taken from the command line, where it would stay in the history).
+pub fn add_user(
+    database: &str,
+    username: &str,
+    display: Option<&str>,
+    role: &str,
+) -> anyhow::Result<u8> {
+    let store = open_store(database)?;
+    let password = match std::env::var("GONGKAI_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            use std::io::BufRead;
+            eprint!("为 {username} 设置密码（至少 8 位）：");
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let display = display.unwrap_or(username);
+    let role = gongkai_server::pages::users::validate_new_user(username, display, &password, role)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash =
+        gongkai_server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    store.create_user(username, display, &hash, role)?;
+    println!("已创建用户 {username}（{}）", role.label_zh());
+    Ok(0)
+}
