@@ -111,6 +111,18 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// 将报告（文件、目录、ZIP 压缩包）导入监督中心的数据库。
+    ///
+    /// Example: gongkai import 2024年报/ --database gongkai.db
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long, env = "GONGKAI_DATABASE", default_value = "gongkai.db")]
+        database: String,
+        /// Agency name for reports that do not state their unit
+        #[arg(long)]
+        agency: Option<String>,
+    },
     /// 管理用户账号。
     User {
         #[command(subcommand)]
@@ -281,6 +293,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 database
             };
             serve::serve(&database, bind, demo)
+        }
+        Command::Import {
+            files,
+            database,
+            agency,
+        } => {
+            drop(out);
+            serve::import(&database, &files, agency.as_deref())
         }
         Command::User {
             action:
