@@ -92,7 +92,7 @@ pub fn read_report(upload: &Upload, agency_hint: Option<&str>) -> Result<Checked
     let report = parsed.report;
     if !looks_like_report(&report) {
         return Err(
-            "未识别为政府信息公开工作年度报告：没有找到年度报告的章节标题，也没有找到表二、表三、表四或统计表"
+            "未识别为政府信息公开工作年度报告：没有找到报告标题（单位和年度）、章节标题，也没有找到表二、表三、表四或统计表"
                 .into(),
         );
     }
@@ -123,9 +123,12 @@ pub fn read_report(upload: &Upload, agency_hint: Option<&str>) -> Result<Checked
     })
 }
 
-/// A report is recognised when the reader found its section headings or any of its tables.
+/// A report is recognised when the reader found any of its tables, any of its numbered
+/// section headings (一、总体情况 …), or both its agency and year in a title. A report cut
+/// before its tables is still a report — stored, with findings that say what is missing.
 pub fn looks_like_report(report: &Report) -> bool {
-    report.sections.len() >= 2
+    !report.sections.is_empty()
+        || (report.year.is_some() && report.agency.is_some())
         || report.requests.is_some()
         || report.proactive.is_some()
         || report.reviews.is_some()

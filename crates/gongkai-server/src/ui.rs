@@ -44,7 +44,9 @@ button.secondary,.button.secondary{background:#e3e7ec;color:#1a1a1a}\
 .layout{display:grid;grid-template-columns:minmax(0,1fr) 22em;gap:1em}\
 @media (max-width:60em){.layout{grid-template-columns:1fr}}\
 aside.findings{position:sticky;top:.5em;align-self:start;max-height:95vh;overflow:auto}\
-aside.findings li{margin:.3em 0}\
+aside.findings li{margin:.3em 0}aside.findings code{overflow-wrap:anywhere;word-break:break-all}\
+li.f-error b{color:#b00020}li.f-warning b{color:#8a5a00}li.f-info b{color:#36c}\
+.box>:first-child{margin-top:0}.box>:last-child{margin-bottom:0}\
 .report-tables table{border-collapse:collapse;margin:.6em 0;font-size:.88em;background:#fff}\
 .report-tables th,.report-tables td{border:1px solid #555;padding:.2em .45em}\
 .report-tables th{font-weight:normal;background:#f4f4f4}.report-tables td{text-align:right;min-width:2.6em}\
@@ -176,6 +178,27 @@ pub fn finding_counts(errors: i64, warnings: i64) -> Markup {
 /// A number as written in tables (integers without `.0`).
 pub fn num(v: Option<f64>) -> String {
     v.map(gongkai_core::model::fmt_num).unwrap_or_default()
+}
+
+/// A difference for display: rounded to 6 decimals so 3.6 − 2.8 reads −0.8, with a sign.
+pub fn delta(d: f64) -> String {
+    let rounded = (d * 1e6).round() / 1e6;
+    let text = gongkai_core::model::fmt_num(rounded);
+    if rounded > 0.0 {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+/// A generation code as a short label: `2021 版`, `2014 统计表`, `未识别`.
+pub fn generation_short(g: &str) -> &'static str {
+    match g {
+        "2021" => "2021 版",
+        "2019" => "2019 版",
+        "2014" => "2014 统计表",
+        _ => "未识别",
+    }
 }
 
 /// Percent-encode a query value.

@@ -478,8 +478,8 @@ fn upload_zip_check_compare_rollup_export(backend: Backend) {
         .text()
         .unwrap();
     assert!(
-        picker.contains(&format!("right={a}")) || picker.contains(&format!("left={b}")),
-        "suggests the other year"
+        picker.contains(&format!("/compare?left={a}&amp;right={b}")),
+        "suggests the other year, earlier year on the left"
     );
     let xlsx = client
         .get(server.url(&format!("/compare/export/xlsx?left={a}&right={b}")))

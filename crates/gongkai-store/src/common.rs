@@ -191,6 +191,15 @@ pub(crate) fn stored_select() -> String {
     format!("SELECT {SUMMARY_COLUMNS}, r.report_json {SUMMARY_FROM}")
 }
 
+/// As [`stored_select`] for SQLite, where the report JSON lives in `report_bodies` (see the
+/// SQLite migration for why).
+pub(crate) fn stored_select_bodies() -> String {
+    format!(
+        "SELECT {SUMMARY_COLUMNS}, b.report_json {SUMMARY_FROM} \
+         JOIN report_bodies b ON b.report_id = r.id"
+    )
+}
+
 /// Finding columns in the order `finding_from_columns` takes them, after `report_id`.
 pub(crate) const FINDING_SELECT: &str =
     "SELECT report_id, source, rule, severity, message, cells, expected, found FROM findings";

@@ -321,15 +321,19 @@ fn import_in(
         Some((document, None)) => document,
         None => {
             let size = i64::try_from(new.bytes.len()).unwrap_or(i64::MAX);
-            conn.prepare_cached(
-                "INSERT INTO documents (sha256, file_name, size, created_at, bytes) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-            )
-            .db()?
-            .query_row(params![sha, new.file_name, size, now, new.bytes], |r| {
-                r.get(0)
-            })
-            .db()?
+            let id: i64 = conn
+                .prepare_cached(
+                    "INSERT INTO documents (sha256, file_name, size, created_at) \
+                 VALUES (?1, ?2, ?3, ?4) RETURNING id",
+                )
+                .db()?
+                .query_row(params![sha, new.file_name, size, now], |r| r.get(0))
+                .db()?;
+            conn.prepare_cached("INSERT INTO document_blobs (document_id, bytes) VALUES (?1, ?2)")
+                .db()?
+                .execute(params![id, new.bytes])
+                .db()?;
+            id
         }
     };
 
@@ -347,8 +351,8 @@ fn import_in(
     let report: i64 = conn
         .prepare_cached(
             "INSERT INTO reports (document_id, agency_id, year, generation, published_on, late, \
-             errors, warnings, infos, imported_by, batch_id, imported_at, report_json) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
+             errors, warnings, infos, imported_by, batch_id, imported_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
         )
         .db()?
         .query_row(
@@ -365,10 +369,13 @@ fn import_in(
                 new.imported_by.map(|u| u.0),
                 new.batch.map(|b| b.0),
                 now,
-                report_json,
             ],
             |r| r.get(0),
         )
+        .db()?;
+    conn.prepare_cached("INSERT INTO report_bodies (report_id, report_json) VALUES (?1, ?2)")
+        .db()?
+        .execute(params![report, report_json])
         .db()?;
 
     if !new.findings.is_empty() {
@@ -591,7 +598,7 @@ impl Store for SqliteStore {
 
     fn report(&self, id: ReportId) -> Result<Option<StoredReport>> {
         self.read(|c| {
-            let sql = format!("{} WHERE r.id = ?1", common::stored_select());
+            let sql = format!("{} WHERE r.id = ?1", common::stored_select_bodies());
             let found = c
                 .prepare_cached(&sql)
                 .db()?
@@ -644,7 +651,7 @@ impl Store for SqliteStore {
         // One read transaction, one statement stepped row by row: the whole export sees one
         // snapshot and memory holds one report at a time. WAL lets imports go on meanwhile.
         self.read(|c| {
-            let sql = format!("{} ORDER BY r.id", common::stored_select());
+            let sql = format!("{} ORDER BY r.id", common::stored_select_bodies());
             let mut stmt = c.prepare(&sql).db()?;
             let mut rows = stmt.query([]).db()?;
             while let Some(row) = rows.next().db()? {
@@ -659,7 +666,10 @@ impl Store for SqliteStore {
     fn document(&self, id: DocumentId) -> Result<Option<Document>> {
         let conn = self.conn()?;
         let document = conn
-            .prepare_cached("SELECT id, file_name, sha256, bytes FROM documents WHERE id = ?1")
+            .prepare_cached(
+                "SELECT d.id, d.file_name, d.sha256, b.bytes FROM documents d \
+                 JOIN document_blobs b ON b.document_id = d.id WHERE d.id = ?1",
+            )
             .db()?
             .query_row([id.0], |r| {
                 Ok(Document {

@@ -93,8 +93,14 @@ fn head(s: &StoredReport) -> String {
 /// `text` with the character ranges `spans` (sorted, in chars) wrapped in `<mark>`, escaped.
 pub fn highlight(text: &str, spans: &[(usize, usize)]) -> Markup {
     let chars: Vec<char> = text.chars().collect();
+    // Leading blank lines would show as an empty band in `pre`; spans are offsets into the
+    // untrimmed text, so skip them by moving the start instead of trimming.
+    let lead = chars
+        .iter()
+        .take_while(|c| **c == '\n' || **c == '\r')
+        .count();
     let mut parts: Vec<(bool, String)> = Vec::new();
-    let mut pos = 0;
+    let mut pos = lead;
     for &(start, end) in spans {
         let (start, end) = (start.min(chars.len()), end.min(chars.len()));
         if start < pos || start >= end {
@@ -169,7 +175,7 @@ pub async fn compare(
                         td { (cell.column_label) }
                         td.num { (ui::num(cell.left)) }
                         td.num { (ui::num(cell.right)) }
-                        td.num { @if let Some(d) = cell.delta { @if d > 0.0 { "+" } (gongkai_core::model::fmt_num(d)) } }
+                        td.num { @if let Some(d) = cell.delta { (ui::delta(d)) } }
                         td { (cell.status.label_zh()) @if let Some(n) = &cell.note { br; span.muted { (n) } } }
                     }
                 }
@@ -248,12 +254,21 @@ async fn compare_picker(
             p.muted { "报告编号见报告页面地址（/reports/编号）。也可以从报告页面点“与其他报告比较”进入。" }
         }
         @if let Some((l, same_agency, same_year)) = &context {
+            @let year_of = |y: Option<i32>| y.map(|y| format!("{y}年度")).unwrap_or_else(|| "年度未识别".into());
+            p { "已选：" a href={ "/reports/" (l.id) } { (l.agency_name) " " (year_of(l.year)) } }
             h2 { "同一单位其他年度（同比）" }
-            ul { @for r in same_agency.iter().filter(|r| r.id != l.id) {
-                li { a href={ "/compare?left=" (r.id) "&right=" (l.id) } { (r.agency_name) " " (r.year.map(|y| y.to_string()).unwrap_or_default()) "年度 ↔ " (l.year.map(|y| y.to_string()).unwrap_or_default()) "年度" } }
+            @let others: Vec<_> = same_agency.iter().filter(|r| r.id != l.id).collect();
+            @if others.is_empty() { p.muted { "该单位没有其他年度的报告。" } }
+            ul { @for r in &others {
+                // The earlier year on the left, as people read a year-on-year change.
+                @let (a, b) = if r.year <= l.year { (r.id, l.id) } else { (l.id, r.id) };
+                @let (ya, yb) = if r.year <= l.year { (r.year, l.year) } else { (l.year, r.year) };
+                li { a href={ "/compare?left=" (a) "&right=" (b) } { (l.agency_name) " " (year_of(ya)) " ↔ " (year_of(yb)) } }
             } }
             h2 { "同一年度其他单位（横向）" }
-            ul { @for r in same_year.iter().filter(|r| r.id != l.id) {
+            @let peers: Vec<_> = same_year.iter().filter(|r| r.id != l.id && r.agency != l.agency).collect();
+            @if peers.is_empty() { p.muted { "同一年度没有其他单位的报告。" } }
+            ul { @for r in &peers {
                 li { a href={ "/compare?left=" (l.id) "&right=" (r.id) } { (l.agency_name) " ↔ " (r.agency_name) } }
             } }
         }
@@ -301,7 +316,7 @@ pub async fn compare_export(
                 Cell::Text(cell.column_label.clone()),
                 opt(cell.left),
                 opt(cell.right),
-                opt(cell.delta),
+                opt(cell.delta.map(|d| (d * 1e6).round() / 1e6)),
                 Cell::Text(cell.status.label_zh().into()),
                 Cell::Text(cell.pointer.clone()),
             ]

@@ -95,7 +95,7 @@ pub fn summary_table(reports: &[gongkai_store::ReportSummary]) -> Markup {
                     tr {
                         td { a href={ "/agencies/" (r.agency) } { (r.agency_name) } }
                         td { @if let Some(y) = r.year { (y) } @else { span.muted { "未识别" } } }
-                        td { (r.generation) }
+                        td { (ui::generation_short(&r.generation)) }
                         td { (r.published_on.clone().unwrap_or_default()) @if r.late == Some(true) { " " span.late { "逾期" } } }
                         td { a href={ "/reports/" (r.id) } { (ui::finding_counts(r.errors, r.warnings)) } }
                         td { a href={ "/reports/" (r.id) } { (r.file_name) } }
@@ -213,7 +213,8 @@ pub async fn show(
                             code { (f.rule) } br;
                             (f.message)
                             @if !f.cells.is_empty() {
-                                br; span.muted { "单元格：" @for c in &f.cells { code { (c) } " " } }
+                                br; span.muted { "单元格：" @for c in f.cells.iter().take(3) { code { (c) } " " }
+                                    @if f.cells.len() > 3 { "等 " (f.cells.len()) " 个" } }
                             }
                         }
                     }
@@ -224,7 +225,7 @@ pub async fn show(
             h2 { "正文" }
             @for (section, text) in &report.narrative {
                 h3 { (section) }
-                pre.narrative { (text) }
+                pre.narrative { (text.trim()) }
             }
         }
         @if staff.user.role.allows(Role::Admin) {
@@ -239,9 +240,9 @@ pub async fn show(
 
 fn severity_class(s: Severity) -> &'static str {
     match s {
-        Severity::Error => "err",
-        Severity::Warning => "warn",
-        Severity::Info => "muted",
+        Severity::Error => "f-error",
+        Severity::Warning => "f-warning",
+        Severity::Info => "f-info",
     }
 }
 

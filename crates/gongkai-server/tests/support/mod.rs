@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod webdriver;
+
 use gongkai_server::{AppState, Config};
 use gongkai_store::{Role, Store};
 use std::sync::Arc;

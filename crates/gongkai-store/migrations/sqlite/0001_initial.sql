@@ -9,15 +9,20 @@ CREATE TABLE agencies (
 );
 CREATE INDEX agencies_parent ON agencies (parent_id);
 
--- The original bytes are the last column: SQLite reads a row's columns in order and never
--- touches the blob's overflow pages when a query only wants the file name.
+-- Large values live in tables of their own (document_blobs, report_bodies): SQLite keeps the
+-- first part of every value in the row's b-tree page, so a 30 KB JSON column in `reports`
+-- would make each row fill a page and the 10,000-row overview read 10,000 pages. Kept apart,
+-- the summary rows pack a hundred to a page.
 CREATE TABLE documents (
     id         INTEGER PRIMARY KEY,
     sha256     TEXT    NOT NULL UNIQUE,
     file_name  TEXT    NOT NULL,
     size       INTEGER NOT NULL,
-    created_at INTEGER NOT NULL,
-    bytes      BLOB    NOT NULL
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE document_blobs (
+    document_id INTEGER PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
+    bytes       BLOB    NOT NULL
 );
 
 CREATE TABLE users (
@@ -52,8 +57,11 @@ CREATE TABLE reports (
     infos        INTEGER NOT NULL DEFAULT 0,
     imported_by  INTEGER REFERENCES users (id) ON DELETE SET NULL,
     batch_id     INTEGER REFERENCES batches (id) ON DELETE SET NULL,
-    imported_at  INTEGER NOT NULL,
-    report_json  TEXT    NOT NULL
+    imported_at  INTEGER NOT NULL
+);
+CREATE TABLE report_bodies (
+    report_id   INTEGER PRIMARY KEY REFERENCES reports (id) ON DELETE CASCADE,
+    report_json TEXT    NOT NULL
 );
 -- The overview (agencies × years) and lists filtered by year and/or agency.
 CREATE INDEX reports_year_agency ON reports (year, agency_id);
