@@ -28,10 +28,12 @@
 
 pub mod api;
 pub mod auth;
+pub mod console;
 pub mod demo;
 pub mod error;
 pub mod import;
 pub mod pages;
+pub mod portal;
 pub mod ui;
 
 use axum::extract::DefaultBodyLimit;
@@ -105,6 +107,8 @@ pub fn app(state: AppState) -> Router {
     let upload_limit = state.config.max_upload_bytes;
     Router::new()
         .merge(pages::routes())
+        .merge(console::routes())
+        .merge(portal::routes())
         .nest("/api", api::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

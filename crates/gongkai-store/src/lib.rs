@@ -31,10 +31,17 @@
 
 mod common;
 mod postgres;
+mod postgres_register;
+pub mod register;
 mod sqlite;
+mod sqlite_register;
 
 pub use crate::postgres::PgStore;
 pub use crate::sqlite::SqliteStore;
+pub use register::{
+    ApplicantPrivate, AttachmentMeta, AuditEntry, NewRequest, PublicationFilter, PublicationRecord,
+    Register, RequestFilter, RequestSource, RequestSummary, StoredEvent, StoredRequest,
+};
 
 use gongkai_core::{Finding, Report};
 
@@ -310,7 +317,7 @@ pub struct Session {
 }
 
 /// Persistence of the supervision centre. Every method is one transaction.
-pub trait Store: Send + Sync {
+pub trait Store: Register + Send + Sync {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
 
