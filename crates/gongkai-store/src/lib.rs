@@ -26,15 +26,18 @@
 //!   for tens of thousands of reports, so the figures it shows (year, generation, publication date,
 //!   late or not, error/warning/info counts) are columns of `reports`, written at import, and the
 //!   overview is one indexed query — the report JSON is only read when one report is opened.
+//! * **The register** ([`Register`], migration `0002_register`): an agency's information
+//!   requests with their append-only event log (optimistic concurrency: an append names the log
+//!   length it started from and gets `Conflict` if someone else appended first), attachments,
+//!   appeals, publications, table-二 counts and the audit log. Applicants' personal data sit in
+//!   columns of their own, apart from the request JSON.
 //! * **Secrets are never stored in clear.** Users carry an argon2 hash made by the caller; sessions
 //!   and API tokens are stored as SHA-256 hashes of the random token the client holds.
 
 mod common;
 mod postgres;
-mod postgres_register;
 pub mod register;
 mod sqlite;
-mod sqlite_register;
 
 pub use crate::postgres::PgStore;
 pub use crate::sqlite::SqliteStore;

@@ -30,11 +30,20 @@ use crate::{
     StoreError, StoredReport, User, UserId,
 };
 
+/// [`crate::Register`] for [`PgStore`].
+mod register;
+
 /// The migrations, in order. Append only: a released migration is never edited.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial",
-    include_str!("../migrations/postgres/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial",
+        include_str!("../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        "0002_register",
+        include_str!("../migrations/postgres/0002_register.sql"),
+    ),
+];
 
 /// Advisory lock keys (arbitrary constants, "gk" + a number).
 const LOCK_MIGRATIONS: i64 = 0x676b_0001;

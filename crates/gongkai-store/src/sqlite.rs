@@ -29,11 +29,20 @@ use crate::{
     StoreError, StoredReport, User, UserId,
 };
 
+/// [`crate::Register`] for [`SqliteStore`].
+mod register;
+
 /// The migrations, in order. Append only: a released migration is never edited.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial",
-    include_str!("../migrations/sqlite/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial",
+        include_str!("../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        "0002_register",
+        include_str!("../migrations/sqlite/0002_register.sql"),
+    ),
+];
 
 type Pool = r2d2::Pool<SqliteConnectionManager>;
 type Conn = r2d2::PooledConnection<SqliteConnectionManager>;

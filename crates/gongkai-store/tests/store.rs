@@ -11,10 +11,23 @@ mod common;
 use std::collections::HashSet;
 
 use common::{document_bytes, findings, full_report, odd_report, TestDb};
+use gongkai_core::calendar::Calendar;
+use gongkai_core::date::Date;
+use gongkai_core::lifecycle::{
+    Applicant, ApplicantType, Channel, ConsultationKind, Event, EventKind, Outcome, Request,
+    RequestId,
+};
+use gongkai_core::register::{
+    Appeal, AppealKind, AppealOutcome, ProactiveCounts, Publication, PublicationKind,
+};
 use gongkai_core::{Finding, Report};
 use gongkai_store::{
     sha256_hex, AgencyId, AgencyLevel, BatchItem, ImportOutcome, NewReport, ReportFilter, ReportId,
     Role, Session, Store, StoreError,
+};
+use gongkai_store::{
+    ApplicantPrivate, NewRequest, PublicationFilter, PublicationRecord, RequestFilter,
+    RequestSource, RequestSummary,
 };
 
 fn new_report<'a>(
@@ -872,6 +885,874 @@ fn concurrent_imports_of_the_same_files(db: &TestDb) {
     assert_eq!(ids.len(), 10);
 }
 
+// ── the register: requests ─────────────────────────────────────────────────
+
+fn day(s: &str) -> Date {
+    Date::parse(s).expect("date")
+}
+
+/// A request received on `at` from `name` (a natural person), tracking code `code`.
+fn received(code: &str, at: &str, name: &str) -> Request {
+    Request::receive(
+        RequestId(code.into()),
+        Event::new(
+            day(at),
+            "张三",
+            EventKind::Received {
+                channel: Channel::Online,
+                applicant: Applicant {
+                    kind: ApplicantType::NaturalPerson,
+                    name: name.into(),
+                    identity: None,
+                    contact: None,
+                },
+                description: format!("{name}申请公开2023年度部门预算"),
+            },
+        ),
+        &Calendar::builtin(),
+    )
+    .expect("receive")
+}
+
+/// `r` with `kind` applied on `at`.
+fn then(mut r: Request, at: &str, kind: EventKind) -> Request {
+    r.apply(Event::new(day(at), "李四", kind), &Calendar::builtin())
+        .expect("apply");
+    r
+}
+
+fn new_request<'a>(
+    agency: AgencyId,
+    request: &'a Request,
+    private: &'a ApplicantPrivate,
+    attachments: &'a [(String, Vec<u8>)],
+) -> NewRequest<'a> {
+    NewRequest {
+        agency,
+        request,
+        private,
+        source: RequestSource::Online,
+        recorded_by: None,
+        attachments,
+        fingerprint: None,
+    }
+}
+
+fn agency(store: &dyn Store, name: &str) -> AgencyId {
+    store
+        .ensure_agency(name, AgencyLevel::Department, None)
+        .unwrap()
+}
+
+/// Store `request` (no private data, no attachments) under `agency`.
+fn create(store: &dyn Store, agency: AgencyId, request: &Request) {
+    store
+        .create_request(&new_request(
+            agency,
+            request,
+            &ApplicantPrivate::default(),
+            &[],
+        ))
+        .expect("create request");
+}
+
+fn is_conflict<T: std::fmt::Debug>(r: Result<T, StoreError>) -> bool {
+    matches!(r, Err(StoreError::Conflict(_)))
+}
+
+fn request_round_trip(db: &TestDb) {
+    let store = db.store();
+    let a = agency(store, "示例县数据资源局");
+    let clerk = store
+        .create_user("clerk", "王五", "hash", Role::Supervisor)
+        .unwrap();
+    let r = received("YSQ-2024-0001", "2024-03-01", "赵六");
+    let private = ApplicantPrivate {
+        id_number: Some("110101199003071234".into()),
+        phone: Some("13800000000".into()),
+        address: Some("示例县人民路1号".into()),
+        email: Some("zhao@example.cn".into()),
+        delivery: Some("电子邮件".into()),
+    };
+    let pdf: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    let attachments = vec![
+        ("身份证.pdf".to_string(), pdf.clone()),
+        ("空.txt".to_string(), Vec::new()),
+    ];
+    let before = unix_now();
+    store
+        .create_request(&NewRequest {
+            source: RequestSource::Staff,
+            recorded_by: Some(clerk),
+            fingerprint: Some("fp-1"),
+            ..new_request(a, &r, &private, &attachments)
+        })
+        .unwrap();
+
+    let stored = store.request("YSQ-2024-0001").unwrap().expect("stored");
+    assert_eq!(stored.request, r);
+    assert_eq!(stored.agency, a);
+    assert_eq!(stored.private, private);
+    assert_eq!(stored.source, RequestSource::Staff);
+    assert!(stored.created_at >= before && stored.created_at <= unix_now());
+    let names: Vec<(&str, i64)> = stored
+        .attachments
+        .iter()
+        .map(|m| (m.file_name.as_str(), m.size))
+        .collect();
+    assert_eq!(names, vec![("身份证.pdf", 70_000), ("空.txt", 0)]);
+    let first = stored.attachments[0].id;
+    assert_eq!(
+        store.attachment("YSQ-2024-0001", first).unwrap(),
+        Some(("身份证.pdf".to_string(), pdf))
+    );
+    assert_eq!(
+        store
+            .attachment("YSQ-2024-0001", stored.attachments[1].id)
+            .unwrap(),
+        Some(("空.txt".to_string(), Vec::new()))
+    );
+
+    // An attachment is only found through its own request.
+    let other = received("YSQ-2024-0002", "2024-03-02", "钱七");
+    create(store, a, &other);
+    assert_eq!(store.attachment("YSQ-2024-0002", first).unwrap(), None);
+    assert_eq!(
+        store.attachment("YSQ-2024-0001", first + 1000).unwrap(),
+        None
+    );
+    let bare = store.request("YSQ-2024-0002").unwrap().unwrap();
+    assert_eq!(bare.private, ApplicantPrivate::default());
+    assert!(bare.attachments.is_empty());
+
+    let events = store.request_events("YSQ-2024-0001").unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].seq, 1);
+    assert_eq!(events[0].event, serde_json::to_value(&r.log[0]).unwrap());
+    assert_eq!(events[0].recorded_by, Some(clerk));
+    assert_eq!(
+        store.request_events("YSQ-2024-0002").unwrap()[0].recorded_by,
+        None
+    );
+
+    assert!(store.request("nope").unwrap().is_none());
+    assert!(store.request_events("nope").unwrap().is_empty());
+    assert!(matches!(
+        store.create_request(&new_request(
+            AgencyId(9999),
+            &received("YSQ-X", "2024-03-01", "某"),
+            &ApplicantPrivate::default(),
+            &[],
+        )),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(store.request("YSQ-X").unwrap().is_none());
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn duplicate_code_conflicts_and_writes_nothing(db: &TestDb) {
+    let store = db.store();
+    let a = agency(store, "甲局");
+    let b = agency(store, "乙局");
+    let r = received("YSQ-1", "2024-05-06", "赵六");
+    create(store, a, &r);
+
+    let again = then(
+        received("YSQ-1", "2024-05-07", "钱七"),
+        "2024-05-08",
+        EventKind::Answered {
+            outcome: Outcome::Disclosed,
+        },
+    );
+    let private = ApplicantPrivate {
+        phone: Some("1".into()),
+        ..ApplicantPrivate::default()
+    };
+    let files = vec![("a.pdf".to_string(), b"%PDF".to_vec())];
+    let result = store.create_request(&NewRequest {
+        fingerprint: Some("fp-dup"),
+        ..new_request(b, &again, &private, &files)
+    });
+    assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
+
+    let stored = store.request("YSQ-1").unwrap().unwrap();
+    assert_eq!(stored.request, r);
+    assert_eq!(stored.agency, a);
+    assert_eq!(stored.private, ApplicantPrivate::default());
+    assert!(stored.attachments.is_empty());
+    assert_eq!(store.request_events("YSQ-1").unwrap().len(), 1);
+    assert_eq!(store.count_requests(&RequestFilter::default()).unwrap(), 1);
+    assert_eq!(store.find_fingerprint("fp-dup", 0).unwrap(), None);
+}
+
+fn append_events_with_optimistic_concurrency(db: &TestDb) {
+    let store = db.store();
+    let a = agency(store, "甲局");
+    let clerk = store
+        .create_user("clerk", "王五", "hash", Role::Supervisor)
+        .unwrap();
+    create(store, a, &received("YSQ-7", "2024-04-01", "赵六"));
+
+    // Two clerks open the same request.
+    let first = store.request("YSQ-7").unwrap().unwrap().request;
+    let second = first.clone();
+    let len = first.log.len();
+    assert_eq!(len, 1);
+
+    let consulting = then(
+        first,
+        "2024-04-03",
+        EventKind::ConsultationStarted {
+            kind: ConsultationKind::ThirdParty,
+            party: "某公司".into(),
+        },
+    );
+    store
+        .append_request_events("YSQ-7", len, &consulting, Some(clerk))
+        .unwrap();
+
+    // The second clerk acted on the old state: refused, and nothing is written.
+    let answered = then(
+        second,
+        "2024-04-03",
+        EventKind::Answered {
+            outcome: Outcome::Disclosed,
+        },
+    );
+    assert!(is_conflict(
+        store.append_request_events("YSQ-7", len, &answered, None)
+    ));
+    let stored = store.request("YSQ-7").unwrap().unwrap();
+    assert_eq!(stored.request, consulting);
+    assert_eq!(store.request_events("YSQ-7").unwrap().len(), 2);
+    let row = &store.list_requests(&RequestFilter::default()).unwrap()[0];
+    assert_eq!(row.status, "in_consultation");
+    assert_eq!(row.due_on, None, "the clock is paused");
+
+    // From the fresh state, two events at once.
+    let len = stored.request.log.len();
+    let done = then(
+        then(stored.request, "2024-04-10", EventKind::ConsultationEnded),
+        "2024-04-12",
+        EventKind::Answered {
+            outcome: Outcome::PartiallyDisclosed,
+        },
+    );
+    store
+        .append_request_events("YSQ-7", len, &done, None)
+        .unwrap();
+    assert_eq!(store.request("YSQ-7").unwrap().unwrap().request, done);
+    let row = &store.list_requests(&RequestFilter::default()).unwrap()[0];
+    assert_eq!(row.status, "answered");
+    assert_eq!(row.outcome.as_deref(), Some("partially_disclosed"));
+    assert_eq!(row.due_on, None);
+
+    // Stale by more than one event; an expected length beyond the log; wrong or unknown code.
+    assert!(is_conflict(
+        store.append_request_events("YSQ-7", 2, &done, None)
+    ));
+    assert!(is_conflict(
+        store.append_request_events("YSQ-7", 9, &done, None)
+    ));
+    assert!(is_conflict(
+        store.append_request_events("YSQ-8", 4, &done, None)
+    ));
+    let mut ghost = done.clone();
+    ghost.id = RequestId("YSQ-404".into());
+    assert!(matches!(
+        store.append_request_events("YSQ-404", 4, &ghost, None),
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.request_events("YSQ-7").unwrap().len(), 4);
+}
+
+fn events_are_append_only_and_in_order(db: &TestDb) {
+    let store = db.store();
+    let a = agency(store, "甲局");
+    let clerk = store
+        .create_user("clerk", "王五", "hash", Role::Supervisor)
+        .unwrap();
+    let mut r = received("YSQ-9", "2024-06-03", "赵六");
+    create(store, a, &r);
+    let steps = [
+        (
+            "2024-06-04",
+            EventKind::ExtensionApproved { working_days: 10 },
+        ),
+        (
+            "2024-06-20",
+            EventKind::Answered {
+                outcome: Outcome::Disclosed,
+            },
+        ),
+        ("2024-06-21", EventKind::Delivered),
+    ];
+    for (at, kind) in steps {
+        let len = r.log.len();
+        r = then(r, at, kind);
+        store
+            .append_request_events("YSQ-9", len, &r, Some(clerk))
+            .unwrap();
+    }
+    let events = store.request_events("YSQ-9").unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
+    for (stored, logged) in events.iter().zip(&r.log) {
+        assert_eq!(stored.event, serde_json::to_value(logged).unwrap());
+    }
+    assert_eq!(events[0].recorded_by, None);
+    assert!(events[1..].iter().all(|e| e.recorded_by == Some(clerk)));
+    assert_eq!(store.request("YSQ-9").unwrap().unwrap().request, r);
+
+    // The schema itself refuses to rewrite or remove an event.
+    assert!(db
+        .try_exec("UPDATE request_events SET event_json = '{}' WHERE seq = 1")
+        .is_err());
+    assert!(db.try_exec("DELETE FROM request_events").is_err());
+    assert_eq!(store.request_events("YSQ-9").unwrap().len(), 4);
+}
+
+fn concurrent_appends_one_wins(db: &TestDb) {
+    // Four clerks act on the same request at the same moment: one succeeds, three get
+    // `Conflict`, and the log grows by exactly one event.
+    let store = db.store();
+    let a = agency(store, "甲局");
+    create(store, a, &received("YSQ-C", "2024-04-01", "赵六"));
+    let current = store.request("YSQ-C").unwrap().unwrap().request;
+    let len = current.log.len();
+    let barrier = std::sync::Barrier::new(4);
+    let results: Vec<Result<(), StoreError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4u32)
+            .map(|t| {
+                let next = then(
+                    current.clone(),
+                    "2024-04-02",
+                    EventKind::ExtensionApproved {
+                        working_days: 1 + t,
+                    },
+                );
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    store.append_request_events("YSQ-C", len, &next, None)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let conflicts = results
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::Conflict(_))))
+        .count();
+    assert_eq!((ok, conflicts), (1, 3), "{results:?}");
+    let events = store.request_events("YSQ-C").unwrap();
+    assert_eq!(events.len(), 2);
+    // The stored state is the winner's, whose event is the one stored.
+    let stored = store.request("YSQ-C").unwrap().unwrap().request;
+    assert_eq!(
+        events[1].event,
+        serde_json::to_value(&stored.log[1]).unwrap()
+    );
+}
+
+fn list_filter_and_count_requests(db: &TestDb) {
+    let store = db.store();
+    let a = agency(store, "甲局");
+    let b = agency(store, "乙局");
+    // Received early but extended: due after the later ones.
+    let extended = then(
+        received("R-EXT", "2024-03-01", "甲"),
+        "2024-03-05",
+        EventKind::ExtensionApproved { working_days: 20 },
+    );
+    let plain = received("R-PLAIN", "2024-03-11", "乙");
+    let plain_b = received("R-B", "2024-03-12", "丙");
+    let answered = then(
+        received("R-DONE", "2024-02-01", "丁"),
+        "2024-02-05",
+        EventKind::Answered {
+            outcome: Outcome::WithheldStateSecret,
+        },
+    );
+    let waiting = then(
+        received("R-WAIT", "2024-03-04", "戊"),
+        "2024-03-06",
+        EventKind::CorrectionRequested {
+            reply_by: day("2024-03-15"),
+        },
+    );
+    let old = received("R-2023", "2023-12-20", "己");
+    for (agency, r) in [
+        (a, &extended),
+        (a, &plain),
+        (b, &plain_b),
+        (a, &answered),
+        (a, &waiting),
+        (b, &old),
+    ] {
+        create(store, agency, r);
+    }
+    assert!(extended.clock.due_date().unwrap() > plain_b.clock.due_date().unwrap());
+    assert!(old.clock.due_date().unwrap() < plain.clock.due_date().unwrap());
+
+    let codes = |f: &RequestFilter| -> Vec<String> {
+        store
+            .list_requests(f)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.code)
+            .collect()
+    };
+    let all = RequestFilter::default();
+    // By due date; requests without one (answered, waiting for a correction) last, by
+    // received date.
+    assert_eq!(
+        codes(&all),
+        vec!["R-2023", "R-PLAIN", "R-B", "R-EXT", "R-DONE", "R-WAIT"]
+    );
+    assert_eq!(store.count_requests(&all).unwrap(), 6);
+
+    let open = RequestFilter {
+        open_only: true,
+        ..RequestFilter::default()
+    };
+    assert_eq!(
+        codes(&open),
+        vec!["R-2023", "R-PLAIN", "R-B", "R-EXT", "R-WAIT"]
+    );
+    assert_eq!(store.count_requests(&open).unwrap(), 5);
+
+    let a_2024_open = RequestFilter {
+        agency: Some(a),
+        received_year: Some(2024),
+        open_only: true,
+        ..RequestFilter::default()
+    };
+    assert_eq!(codes(&a_2024_open), vec!["R-PLAIN", "R-EXT", "R-WAIT"]);
+    assert_eq!(store.count_requests(&a_2024_open).unwrap(), 3);
+
+    let y2023 = RequestFilter {
+        received_year: Some(2023),
+        ..RequestFilter::default()
+    };
+    assert_eq!(codes(&y2023), vec!["R-2023"]);
+    let none = RequestFilter {
+        received_year: Some(2019),
+        ..RequestFilter::default()
+    };
+    assert!(codes(&none).is_empty());
+    assert_eq!(store.count_requests(&none).unwrap(), 0);
+    let absurd = RequestFilter {
+        received_year: Some(123_456),
+        ..RequestFilter::default()
+    };
+    assert!(codes(&absurd).is_empty());
+    assert_eq!(store.count_requests(&absurd).unwrap(), 0);
+
+    let paged = RequestFilter {
+        limit: Some(2),
+        offset: 1,
+        ..RequestFilter::default()
+    };
+    assert_eq!(codes(&paged), vec!["R-PLAIN", "R-B"]);
+    assert_eq!(
+        store.count_requests(&paged).unwrap(),
+        6,
+        "count ignores paging"
+    );
+
+    let rows = store.list_requests(&all).unwrap();
+    let done = rows.iter().find(|r| r.code == "R-DONE").unwrap();
+    assert_eq!(
+        done,
+        &RequestSummary {
+            code: "R-DONE".into(),
+            agency: a,
+            applicant_name: "丁".into(),
+            applicant_type: "natural_person".into(),
+            description: "丁申请公开2023年度部门预算".into(),
+            received_on: day("2024-02-01"),
+            status: "answered".into(),
+            due_on: None,
+            outcome: Some("withheld_state_secret".into()),
+            source: RequestSource::Online,
+        }
+    );
+    let ext = rows.iter().find(|r| r.code == "R-EXT").unwrap();
+    assert_eq!(ext.due_on, extended.clock.due_date());
+    assert_eq!(ext.status, "processing");
+    let wait = rows.iter().find(|r| r.code == "R-WAIT").unwrap();
+    assert_eq!(wait.status, "awaiting_correction");
+
+    // The report generator's view: everything of an agency received by a date, in order.
+    let until = store.requests_received_until(a, day("2024-03-04")).unwrap();
+    assert_eq!(
+        until.iter().map(|r| r.id.0.as_str()).collect::<Vec<_>>(),
+        vec!["R-DONE", "R-EXT", "R-WAIT"]
+    );
+    assert_eq!(until[1], extended);
+    assert_eq!(
+        store
+            .requests_received_until(b, day("2024-12-31"))
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(store
+        .requests_received_until(b, day("2023-01-01"))
+        .unwrap()
+        .is_empty());
+}
+
+fn fingerprint_lookup(db: &TestDb) {
+    let store = db.store();
+    let a = agency(store, "甲局");
+    let r1 = received("FP-1", "2024-03-01", "甲");
+    let r2 = received("FP-2", "2024-03-01", "乙");
+    let none = ApplicantPrivate::default();
+    store
+        .create_request(&NewRequest {
+            fingerprint: Some("abc"),
+            ..new_request(a, &r1, &none, &[])
+        })
+        .unwrap();
+    store
+        .create_request(&new_request(a, &r2, &none, &[]))
+        .unwrap();
+    let now = unix_now();
+    assert_eq!(
+        store
+            .find_fingerprint("abc", now - 3600)
+            .unwrap()
+            .as_deref(),
+        Some("FP-1")
+    );
+    assert_eq!(store.find_fingerprint("abc", now + 3600).unwrap(), None);
+    assert_eq!(store.find_fingerprint("abd", 0).unwrap(), None);
+}
+
+fn concurrent_portal_submissions(db: &TestDb) {
+    // The public portal under load: many threads creating requests at once, each code tried
+    // twice. Every attempt either succeeds or is a clean `Conflict` — never `SQLITE_BUSY`.
+    let store = db.store();
+    let a = agency(store, "甲局");
+    let threads = 8;
+    let per_thread = 150;
+    let attachment = vec![("申请表.pdf".to_string(), vec![7u8; 2048])];
+    let results: Vec<(usize, usize)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let attachment = &attachment;
+                s.spawn(move || {
+                    let (mut ok, mut conflict) = (0, 0);
+                    for k in 0..per_thread {
+                        // Threads t and t+1 (mod n) share their codes.
+                        let owner = if k % 2 == 0 { t } else { (t + 1) % threads };
+                        let code = format!("P-{owner}-{}", k / 2);
+                        let r = received(&code, "2024-07-01", "网民");
+                        let private = ApplicantPrivate {
+                            email: Some(format!("{t}-{k}@example.cn")),
+                            ..ApplicantPrivate::default()
+                        };
+                        match store.create_request(&NewRequest {
+                            fingerprint: Some(&code),
+                            ..new_request(a, &r, &private, attachment)
+                        }) {
+                            Ok(()) => ok += 1,
+                            Err(StoreError::Conflict(_)) => conflict += 1,
+                            Err(e) => panic!("submission {code} failed: {e}"),
+                        }
+                    }
+                    (ok, conflict)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let ok: usize = results.iter().map(|r| r.0).sum();
+    let conflicts: usize = results.iter().map(|r| r.1).sum();
+    assert_eq!(ok + conflicts, threads * per_thread);
+    let distinct = threads * per_thread / 2;
+    assert_eq!(ok, distinct, "each code stored exactly once");
+    assert_eq!(
+        store.count_requests(&RequestFilter::default()).unwrap(),
+        distinct as i64
+    );
+    let one = store.request("P-3-10").unwrap().unwrap();
+    assert_eq!(one.attachments.len(), 1);
+    assert_eq!(store.request_events("P-3-10").unwrap().len(), 1);
+}
+
+// ── the register: appeals, publications, counts, audit ─────────────────────
+
+fn appeals_upsert_and_list(db: &TestDb) {
+    let store = db.store();
+    let a = agency(store, "甲局");
+    let b = agency(store, "乙局");
+    let mut first = Appeal::new(
+        "复议〔2024〕3号",
+        AppealKind::Reconsideration,
+        Some(RequestId("YSQ-1".into())),
+        day("2024-05-10"),
+    );
+    let mut second = Appeal::new(
+        "（2024）行初12号",
+        AppealKind::LitigationDirect,
+        None,
+        day("2024-02-01"),
+    );
+    second.note = Some("原告：赵六".into());
+    store.save_appeal(a, &first).unwrap();
+    store.save_appeal(a, &second).unwrap();
+    // The same id under another agency is another case.
+    store.save_appeal(b, &first).unwrap();
+    assert_eq!(
+        store.appeals(a).unwrap(),
+        vec![second.clone(), first.clone()]
+    );
+
+    // Decided: saved again under the same id, replacing the pending record.
+    first.outcome = AppealOutcome::Corrected;
+    first.decided_on = Some(day("2024-07-01"));
+    store.save_appeal(a, &first).unwrap();
+    assert_eq!(store.appeals(a).unwrap(), vec![second, first.clone()]);
+    assert_eq!(store.appeals(b).unwrap()[0].outcome, AppealOutcome::Pending);
+    assert!(store.appeals(AgencyId(9999)).unwrap().is_empty());
+    assert!(matches!(
+        store.save_appeal(AgencyId(9999), &first),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+fn publication(id: &str, title: &str, category: Option<&str>, issued: &str) -> Publication {
+    Publication {
+        id: id.into(),
+        title: title.into(),
+        kind: PublicationKind::NormativeDocument,
+        doc_number: Some(format!("示政发〔{}〕1号", &issued[..4])),
+        index_number: Some(format!("000000-{id}")),
+        category: category.map(String::from),
+        issued_on: day(issued),
+        published_on: Some(day(issued)),
+        repealed_on: None,
+    }
+}
+
+fn record(agency: AgencyId, p: Publication) -> PublicationRecord {
+    PublicationRecord {
+        agency,
+        body: format!("{}全文。", p.title),
+        publication: p,
+        issuer: Some("示例县人民政府办公室".into()),
+    }
+}
+
+fn publications_catalog(db: &TestDb) {
+    let store = db.store();
+    let a = agency(store, "甲局");
+    let b = agency(store, "乙局");
+    let records = [
+        record(
+            a,
+            publication(
+                "P1",
+                "关于规范行政执法的通知",
+                Some("政策文件"),
+                "2023-04-01",
+            ),
+        ),
+        record(
+            a,
+            publication("P2", "2024年预算", Some("财政信息"), "2024-01-15"),
+        ),
+        record(
+            a,
+            publication("P3", "关于印发办法的通知", Some("政策文件"), "2024-06-30"),
+        ),
+        record(a, publication("P4", "工作动态", None, "2024-06-30")),
+        record(
+            b,
+            publication("P1", "乙局规划", Some("规划计划"), "2024-03-01"),
+        ),
+    ];
+    for r in &records {
+        store.save_publication(r).unwrap();
+    }
+    assert_eq!(
+        store.publication(a, "P1").unwrap().as_ref(),
+        Some(&records[0])
+    );
+    assert_eq!(
+        store.publication(b, "P1").unwrap().as_ref(),
+        Some(&records[4])
+    );
+    assert_eq!(store.publication(a, "P9").unwrap(), None);
+
+    // Upsert: every field replaced, including the body and optional fields becoming empty.
+    let mut changed = records[1].clone();
+    changed.publication.title = "2024年部门预算（更正）".into();
+    changed.publication.kind = PublicationKind::Other;
+    changed.publication.repealed_on = Some(day("2024-12-31"));
+    changed.publication.doc_number = None;
+    changed.issuer = None;
+    changed.body = "更正后的全文".into();
+    store.save_publication(&changed).unwrap();
+    assert_eq!(store.publication(a, "P2").unwrap(), Some(changed.clone()));
+
+    let ids = |f: &PublicationFilter| -> Vec<(AgencyId, String)> {
+        store
+            .list_publications(f)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.agency, r.publication.id))
+            .collect()
+    };
+    let all = PublicationFilter::default();
+    // Newest first; same day by id.
+    assert_eq!(
+        ids(&all),
+        vec![
+            (a, "P3".to_string()),
+            (a, "P4".to_string()),
+            (b, "P1".to_string()),
+            (a, "P2".to_string()),
+            (a, "P1".to_string()),
+        ]
+    );
+    assert_eq!(store.count_publications(&all).unwrap(), 5);
+    let listed = store.list_publications(&all).unwrap();
+    assert_eq!(listed[3], changed, "lists carry full records");
+
+    let policy_a = PublicationFilter {
+        agency: Some(a),
+        category: Some("政策文件".into()),
+        ..PublicationFilter::default()
+    };
+    assert_eq!(
+        ids(&policy_a),
+        vec![(a, "P3".to_string()), (a, "P1".to_string())]
+    );
+    assert_eq!(store.count_publications(&policy_a).unwrap(), 2);
+    let y2024_policy = PublicationFilter {
+        year: Some(2024),
+        category: Some("政策文件".into()),
+        ..PublicationFilter::default()
+    };
+    assert_eq!(ids(&y2024_policy), vec![(a, "P3".to_string())]);
+    let b_2024 = PublicationFilter {
+        agency: Some(b),
+        year: Some(2024),
+        ..PublicationFilter::default()
+    };
+    assert_eq!(store.count_publications(&b_2024).unwrap(), 1);
+    let page = PublicationFilter {
+        limit: Some(2),
+        offset: 2,
+        ..PublicationFilter::default()
+    };
+    assert_eq!(
+        ids(&page),
+        vec![(b, "P1".to_string()), (a, "P2".to_string())]
+    );
+    let absurd = PublicationFilter {
+        year: Some(-5),
+        ..PublicationFilter::default()
+    };
+    assert!(ids(&absurd).is_empty());
+    assert_eq!(store.count_publications(&absurd).unwrap(), 0);
+
+    assert_eq!(
+        store.publication_categories(None).unwrap(),
+        sorted(vec!["政策文件", "财政信息", "规划计划"])
+    );
+    assert_eq!(
+        store.publication_categories(Some(a)).unwrap(),
+        sorted(vec!["政策文件", "财政信息"])
+    );
+    assert!(store
+        .publication_categories(Some(AgencyId(9999)))
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        store.save_publication(&record(
+            AgencyId(9999),
+            publication("X", "x", None, "2024-01-01")
+        )),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+/// Sorted by code point (what both backends' `ORDER BY` gives).
+fn sorted(mut v: Vec<&str>) -> Vec<String> {
+    v.sort_unstable();
+    v.into_iter().map(String::from).collect()
+}
+
+fn proactive_counts_round_trip(db: &TestDb) {
+    let store = db.store();
+    let a = agency(store, "甲局");
+    assert_eq!(store.proactive_counts(a, 2024).unwrap(), None);
+    let mut counts = ProactiveCounts::default();
+    counts.licensing.decisions = Some(1520);
+    counts.penalty.decisions = Some(37);
+    counts.fees.amount_wan = Some(12.5);
+    counts.central_procurement.amount = Some(1234.56);
+    counts.central_procurement.amount_unit = Some("万元".into());
+    counts.other_services.change = Some(-3);
+    store.save_proactive_counts(a, 2024, &counts).unwrap();
+    assert_eq!(
+        store.proactive_counts(a, 2024).unwrap(),
+        Some(counts.clone())
+    );
+    assert_eq!(store.proactive_counts(a, 2023).unwrap(), None);
+
+    counts.penalty.decisions = Some(38);
+    store.save_proactive_counts(a, 2024, &counts).unwrap();
+    assert_eq!(store.proactive_counts(a, 2024).unwrap(), Some(counts));
+    assert!(matches!(
+        store.save_proactive_counts(AgencyId(9999), 2024, &ProactiveCounts::default()),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+fn audit_log_newest_first(db: &TestDb) {
+    let store = db.store();
+    let admin = store
+        .create_user("admin", "管理员", "hash", Role::Admin)
+        .unwrap();
+    assert!(store.audit_log(10).unwrap().is_empty());
+    let before = unix_now();
+    store
+        .audit(Some(admin), "user.create", "clerk", "角色：监督")
+        .unwrap();
+    store
+        .audit(Some(admin), "request.event", "YSQ-1", "作出答复")
+        .unwrap();
+    store.audit(None, "report.delete", "17", "").unwrap();
+    let log = store.audit_log(10).unwrap();
+    assert_eq!(
+        log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        vec!["report.delete", "request.event", "user.create"]
+    );
+    assert_eq!(log[0].user, None);
+    assert_eq!(log[1].user, Some(admin));
+    assert_eq!(log[1].target, "YSQ-1");
+    assert_eq!(log[1].detail, "作出答复");
+    assert!(log.iter().all(|e| e.at >= before));
+    assert!(log[0].id > log[1].id && log[1].id > log[2].id);
+    assert_eq!(store.audit_log(2).unwrap(), log[..2].to_vec());
+    assert!(store.audit_log(0).unwrap().is_empty());
+}
+
 // ── the runner ──────────────────────────────────────────────────────────────
 
 macro_rules! suite {
@@ -912,4 +1793,16 @@ suite!(
     sessions_expire_and_purge,
     api_tokens,
     concurrent_imports_of_the_same_files,
+    request_round_trip,
+    duplicate_code_conflicts_and_writes_nothing,
+    append_events_with_optimistic_concurrency,
+    events_are_append_only_and_in_order,
+    concurrent_appends_one_wins,
+    list_filter_and_count_requests,
+    fingerprint_lookup,
+    concurrent_portal_submissions,
+    appeals_upsert_and_list,
+    publications_catalog,
+    proactive_counts_round_trip,
+    audit_log_newest_first,
 );

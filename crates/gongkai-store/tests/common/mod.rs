@@ -339,3 +339,22 @@ pub fn document_bytes(seed: u64, size: usize) -> Vec<u8> {
     }
     out
 }
+
+impl TestDb {
+    /// As [`TestDb::exec`], but returning the database's error instead of panicking (to check
+    /// that the schema refuses something).
+    pub fn try_exec(&self, sql: &str) -> Result<(), String> {
+        match &self.guard {
+            Guard::Sqlite(_) => {
+                let path = self.url.trim_start_matches("sqlite:");
+                let conn = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
+                conn.execute_batch(sql).map_err(|e| e.to_string())
+            }
+            Guard::Postgres { .. } => {
+                let mut client = postgres::Client::connect(&self.url, postgres::NoTls)
+                    .map_err(|e| e.to_string())?;
+                client.batch_execute(sql).map_err(|e| e.to_string())
+            }
+        }
+    }
+}
