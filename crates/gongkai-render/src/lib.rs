@@ -43,6 +43,7 @@ mod docx;
 mod html;
 mod layout;
 mod markdown;
+pub mod pdf;
 #[cfg(feature = "schema-validate")]
 mod validate;
 pub mod xlsx;

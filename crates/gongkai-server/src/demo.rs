@@ -46,6 +46,8 @@ pub const DEMO_PASSWORD: &str = "demo";
 pub struct Seeded {
     pub imported: usize,
     pub failed: Vec<String>,
+    /// Requests put into the demo unit's register.
+    pub requests: usize,
 }
 
 /// Fill an empty store with the demo data. Idempotent: users that exist are kept, files already
@@ -87,5 +89,324 @@ pub fn seed(store: &dyn Store) -> Result<Seeded, AppError> {
         };
         store.set_agency_place(agency.id, AgencyLevel::Department, Some(parent))?;
     }
+    seeded.requests = seed_register(store)?;
     Ok(seeded)
+}
+
+/// The unit whose register the demo fills (its reports are among the samples, too).
+pub const DEMO_REGISTER_AGENCY: &str = "示例县数据资源局";
+
+/// A small deterministic pseudo-random sequence, so the demo is the same on every machine.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+/// Today in Beijing (UTC+8).
+pub fn today_beijing() -> gongkai_core::date::Date {
+    let days = (crate::now() + 8 * 3600).div_euclid(86_400);
+    gongkai_core::date::Date::from_days_since_epoch(days)
+        .unwrap_or_else(|_| gongkai_core::date::Date::new(2026, 1, 1).expect("valid date"))
+}
+
+/// Fill the demo unit's register: last year's requests (answered, one carried over from the
+/// year before), this year's (the most recent still open, one of them overdue), two appeals,
+/// publications in the catalog categories, and last year's table-二 counts. Skipped when the
+/// register already has requests. Dates are relative to today, so the queue always shows
+/// due-soon and overdue requests.
+pub fn seed_register(store: &dyn Store) -> Result<usize, AppError> {
+    use gongkai_core::calendar::Calendar;
+    use gongkai_core::date::Date;
+    use gongkai_core::lifecycle::{
+        Applicant, ApplicantType, Channel, Event, EventKind, Outcome, Request, RequestId,
+    };
+    use gongkai_core::register::{
+        Appeal, AppealKind, AppealOutcome, ItemCounts, ProactiveCounts, Publication,
+        PublicationKind,
+    };
+    use gongkai_store::{ApplicantPrivate, NewRequest, PublicationRecord, RequestSource};
+
+    let agency = store.ensure_agency(DEMO_REGISTER_AGENCY, AgencyLevel::Department, None)?;
+    let existing = store.count_requests(&gongkai_store::RequestFilter {
+        agency: Some(agency),
+        ..Default::default()
+    })?;
+    if existing > 0 {
+        return Ok(0);
+    }
+    let cal = Calendar::builtin();
+    let today = today_beijing();
+    let this_year = today.year();
+    let last_year = this_year - 1;
+    let bad = |e: String| AppError::Internal(format!("演示台账生成失败：{e}"));
+    let date = |y: i32, m: u32, d: u32| Date::new(y, m, d).map_err(|e| bad(e.to_string()));
+    let mut rng = Lcg(20_240_601);
+    let names = [
+        "王某", "李某", "张某", "刘某", "陈某", "杨某", "赵某", "黄某",
+    ];
+    let orgs = [
+        "某建设工程有限公司",
+        "某大学公共管理学院",
+        "某律师事务所",
+        "某环保志愿者协会",
+        "某村民委员会",
+    ];
+    let topics = [
+        "2024年度公共数据开放目录及更新情况",
+        "县政务服务中心窗口人员配置文件",
+        "某路段智慧停车项目的招标文件和中标结果",
+        "数字乡村建设专项资金使用情况",
+        "本人办理不动产登记的数据共享记录",
+        "政务云平台采购合同",
+        "县级数据共享交换平台建设方案",
+        "2023年政府信息公开申请办理台账",
+    ];
+    let common_outcomes = [
+        Outcome::Disclosed,
+        Outcome::Disclosed,
+        Outcome::Disclosed,
+        Outcome::PartiallyDisclosed,
+        Outcome::UnavailableNotHeld,
+        Outcome::UnavailableNotHeld,
+        Outcome::WithheldThirdParty,
+        Outcome::WithheldProcess,
+        Outcome::RejectedPublication,
+        Outcome::RejectedDuplicate,
+        Outcome::UnavailableNeedsCreation,
+        Outcome::OtherMisc,
+    ];
+    let mut plans: Vec<(Date, Option<u32>)> = Vec::new();
+    // Carried over into last year: received late the year before, answered in January.
+    plans.push((date(last_year - 1, 12, 26)?, Some(12)));
+    for i in 0..36u32 {
+        let month = 1 + i % 12;
+        let day = 3 + rng.next(24) as u32;
+        plans.push((date(last_year, month, day)?, Some(4 + rng.next(14) as u32)));
+    }
+    // This year: answered ones, then the last few still open (the oldest of them overdue).
+    let mut day = today.add_days(-200).map_err(|e| bad(e.to_string()))?;
+    if day.year() < this_year {
+        day = date(this_year, 1, 5)?;
+    }
+    while day < today {
+        let open = today.days_until(day).abs() < 40;
+        plans.push((
+            day,
+            if open {
+                None
+            } else {
+                Some(3 + rng.next(12) as u32)
+            },
+        ));
+        day = day
+            .add_days(5 + rng.next(9) as i64)
+            .map_err(|e| bad(e.to_string()))?;
+    }
+    let mut created = 0;
+    for (n, (received, answer_after)) in plans.into_iter().enumerate() {
+        // Receipt on a working day (people file on any day; the demo keeps it simple).
+        let received = match cal.is_working_day(received) {
+            Ok(false) => match cal.next_working_day(received) {
+                Ok(d) if d <= today => d,
+                _ => received,
+            },
+            _ => received,
+        };
+        let kind = ApplicantType::ALL[(rng.next(10) as usize).min(5) % 6];
+        let applicant = Applicant {
+            kind,
+            name: if kind == ApplicantType::NaturalPerson {
+                names[rng.next(names.len() as u64) as usize].to_string()
+            } else {
+                orgs[rng.next(orgs.len() as u64) as usize].to_string()
+            },
+            identity: None,
+            contact: None,
+        };
+        let code = format!("GK-{}-D{:04}", received.year(), n + 1);
+        let channel = Channel::ALL[rng.next(5) as usize];
+        let description = topics[rng.next(topics.len() as u64) as usize].to_string();
+        let received_event = Event::new(
+            received,
+            "演示信息员",
+            EventKind::Received {
+                channel,
+                applicant,
+                description,
+            },
+        );
+        let mut request = Request::receive(RequestId(code.clone()), received_event, &cal)
+            .map_err(|e| bad(e.to_string()))?;
+        if let Some(after) = answer_after {
+            let answered = cal
+                .add_working_days(received, after)
+                .map_err(|e| bad(e.to_string()))?
+                .due;
+            if answered <= today {
+                let outcome = common_outcomes[rng.next(common_outcomes.len() as u64) as usize];
+                request
+                    .apply(
+                        Event::new(answered, "演示信息员", EventKind::Answered { outcome }),
+                        &cal,
+                    )
+                    .map_err(|e| bad(e.to_string()))?;
+                if let Ok(delivered) = cal.next_working_day(answered) {
+                    if delivered <= today {
+                        request
+                            .apply(
+                                Event::new(delivered, "演示信息员", EventKind::Delivered),
+                                &cal,
+                            )
+                            .map_err(|e| bad(e.to_string()))?;
+                    }
+                }
+            }
+        }
+        let private = ApplicantPrivate {
+            id_number: Some(format!("11010119800101{:04}", 1000 + n)),
+            phone: Some(format!("1380000{:04}", n)),
+            address: Some("示例县示例路 1 号".into()),
+            email: None,
+            delivery: Some("电子邮件".into()),
+        };
+        store.create_request(&NewRequest {
+            agency,
+            request: &request,
+            private: &private,
+            source: RequestSource::Staff,
+            recorded_by: None,
+            attachments: &[],
+            fingerprint: None,
+        })?;
+        created += 1;
+    }
+
+    let mut reconsideration = Appeal::new(
+        "复议-演示-1",
+        AppealKind::Reconsideration,
+        Some(RequestId(format!("GK-{last_year}-D0005"))),
+        date(last_year, 4, 20)?,
+    );
+    reconsideration
+        .decide(date(last_year, 6, 18)?, AppealOutcome::Upheld)
+        .map_err(|e| bad(e.to_string()))?;
+    store.save_appeal(agency, &reconsideration)?;
+    let lawsuit = Appeal::new(
+        "诉讼-演示-1",
+        AppealKind::LitigationDirect,
+        Some(RequestId(format!("GK-{last_year}-D0011"))),
+        date(last_year, 9, 2)?,
+    );
+    store.save_appeal(agency, &lawsuit)?;
+
+    let catalog: &[(&str, &str, PublicationKind)] = &[
+        (
+            "政策文件",
+            "示例县公共数据开放管理暂行办法",
+            PublicationKind::NormativeDocument,
+        ),
+        (
+            "政策文件",
+            "示例县政务数据共享交换工作规程",
+            PublicationKind::NormativeDocument,
+        ),
+        (
+            "工作动态",
+            "县数据资源局召开数字政府建设推进会",
+            PublicationKind::Other,
+        ),
+        (
+            "工作动态",
+            "公共资源交易中心完成电子化交易平台升级",
+            PublicationKind::Other,
+        ),
+        (
+            "招标公告",
+            "示例县智慧停车项目公开招标公告",
+            PublicationKind::Other,
+        ),
+        (
+            "更正公告",
+            "示例县智慧停车项目招标文件更正公告",
+            PublicationKind::Other,
+        ),
+        (
+            "中标候选人公示",
+            "示例县智慧停车项目中标候选人公示",
+            PublicationKind::Other,
+        ),
+        (
+            "中标结果公告",
+            "示例县智慧停车项目中标结果公告",
+            PublicationKind::Other,
+        ),
+        ("合同", "示例县政务云服务采购合同", PublicationKind::Other),
+        (
+            "数据开放",
+            "示例县公共数据开放目录（2025年版）",
+            PublicationKind::Other,
+        ),
+        (
+            "财政预决算",
+            "示例县数据资源局2025年部门预算",
+            PublicationKind::Other,
+        ),
+    ];
+    for (i, (category, title, kind)) in catalog.iter().enumerate() {
+        let year = if i % 2 == 0 {
+            last_year
+        } else {
+            this_year.min(today.year())
+        };
+        let issued = date(year, 1 + (i as u32 % 10), 10)?;
+        let issued = if issued > today {
+            date(last_year, 11, 10)?
+        } else {
+            issued
+        };
+        let publication = Publication {
+            id: format!("11330000-{year}-{:05}", i + 1),
+            title: (*title).to_string(),
+            kind: *kind,
+            doc_number: matches!(kind, PublicationKind::NormativeDocument)
+                .then(|| format!("示数资〔{year}〕{}号", i + 1)),
+            index_number: Some(format!("11330000-{year}-{:05}", i + 1)),
+            category: Some((*category).to_string()),
+            issued_on: issued,
+            published_on: Some(issued),
+            repealed_on: None,
+        };
+        store.save_publication(&PublicationRecord {
+            agency,
+            publication,
+            issuer: Some(DEMO_REGISTER_AGENCY.to_string()),
+            body: format!(
+                "{title}。为推进政府信息公开和公共资源交易信息公开，{DEMO_REGISTER_AGENCY}依据《中华人民共和国政府信息公开条例》发布本信息。公共资源交易中心、数据共享交换平台、政务服务中心的相关事项详见正文。"
+            ),
+        })?;
+    }
+    let counts = ProactiveCounts {
+        licensing: ItemCounts {
+            decisions: Some(362),
+            ..Default::default()
+        },
+        penalty: ItemCounts {
+            decisions: Some(9),
+            ..Default::default()
+        },
+        enforcement: ItemCounts {
+            decisions: Some(0),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    store.save_proactive_counts(agency, last_year, &counts)?;
+    Ok(created)
 }

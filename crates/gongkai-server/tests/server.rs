@@ -81,8 +81,12 @@ fn login_sessions_and_roles(backend: Backend) {
     let Some(server) = start(backend) else { return };
     let anonymous = server.client();
     // Every staff page redirects an anonymous visitor to the login page.
+    // The front door sends the public to the portal; staff pages send them to the login.
+    let resp = anonymous.get(server.url("/")).send().unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    assert_eq!(resp.headers()["location"], "/public");
     for path in [
-        "/",
+        "/overview",
         "/reports",
         "/upload",
         "/compare",

@@ -16,7 +16,8 @@ use axum::Router;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(overview::overview))
+        .route("/", get(overview::home))
+        .route("/overview", get(overview::overview))
         .route("/healthz", get(|| async { "ok" }))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))

@@ -110,6 +110,20 @@ pub async fn load(
         .await
 }
 
+/// `/`: staff see the overview; everyone else is sent to the public portal (with a link to the
+/// staff login there), so the site's front door works for the public.
+pub async fn home(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    query: Query<OverviewQuery>,
+) -> Result<Response, AppError> {
+    use axum::response::IntoResponse;
+    match crate::auth::session_of(&state, &headers).await {
+        Some(staff) => Ok(overview(State(state), staff, query).await?.into_response()),
+        None => Ok(axum::response::Redirect::to("/public").into_response()),
+    }
+}
+
 pub async fn overview(
     State(state): State<AppState>,
     staff: Staff,

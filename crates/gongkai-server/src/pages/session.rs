@@ -33,6 +33,7 @@ fn login_page(state: &AppState, next: &str, csrf: &str, error: Option<&str>) -> 
             p { label for="password" { "密码" } br; input #password type="password" name="password" autocomplete="current-password" required; }
             p { button type="submit" { "登录" } }
         }
+        p.muted { "这里是工作人员登录。公众申请政府信息公开、查询办理进度、查阅公开目录，请访问 " a href="/public" { "政府信息公开门户" } "。" }
         @if state.config.demo {
             div.box {
                 p { b { "演示账号" } "（仅演示模式，密码均为 " code { "demo" } "）：" }
