@@ -4,7 +4,9 @@
 //! 0 — read, and no finding is an error; 1 — some finding is an error; 2 — an input could not
 //! be read at all (missing file, binary junk) or the command line was wrong.
 
+mod calendar_cmd;
 mod eval;
+mod register_cmd;
 mod serve;
 
 /// mimalloc: the reader allocates many small strings; this allocator makes parsing about 1.5×
@@ -30,7 +32,7 @@ use std::process::ExitCode;
                   DOCX, XLSX; whole directories and ZIP archives, in parallel),\n\
                   checks them with named rules (勾稽关系, sums, structure, timeliness, cross-year, duplicated text)\n\
                   and renders them as JSON, Markdown or HTML.",
-    after_help = "示例 / Examples:\n  gongkai parse 报告.txt --json\n  gongkai check samples/*.txt\n  gongkai check 2024年报/ 附件.zip\n  gongkai render 报告.html --to html > 报告.html\n  gongkai eval ../shared/corpus\n\n退出状态：0 无错误；1 有错误级别的检查结果；2 有文件无法读取。"
+    after_help = "示例 / Examples:\n  gongkai parse 报告.txt --json\n  gongkai check samples/*.txt\n  gongkai check 2024年报/ 附件.zip\n  gongkai render 报告.html --to html > 报告.html\n  gongkai eval ../shared/corpus\n  gongkai serve --demo\n\n依申请公开登记 / Register:\n  gongkai calendar due 2024-09-27 20\n  gongkai calendar show 2025\n  gongkai request add --agency 示例县数据资源局 --applicant 张三 --type 自然人 --channel 网络 --received 2024-09-27 --description 2023年度部门预算\n  gongkai request event GK-2024-7F3K9Q answer --outcome 予以公开 --at 2024-10-08\n  gongkai request show GK-2024-7F3K9Q\n  gongkai request list --open\n  gongkai report --year 2024 --agency 示例县数据资源局 --to docx -o 2024年报.docx\n\n退出状态：0 无错误；1 有错误级别的检查结果（登记簿命令：不允许的办理环节）；2 有文件无法读取或输入有误。"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -127,6 +129,53 @@ enum Command {
     User {
         #[command(subcommand)]
         action: UserAction,
+    },
+    /// 工作日历：计算法定期限（跳过节假日、计入调休上班日），查看某年节假日安排。
+    ///
+    /// Example: gongkai calendar due 2024-09-27 20
+    ///          gongkai calendar show 2024
+    #[command(verbatim_doc_comment)]
+    Calendar {
+        #[command(subcommand)]
+        action: calendar_cmd::CalendarAction,
+    },
+    /// 依申请公开登记簿：登记申请、办理环节，查看与列出申请。
+    ///
+    /// Example: gongkai request add --agency 示例县数据资源局 --applicant 张三 --type 自然人 \
+    ///              --received 2024-09-27 --description 2023年度部门预算
+    ///          gongkai request event GK-2024-7F3K9Q answer --outcome disclosed
+    ///          gongkai request list --open
+    #[command(verbatim_doc_comment)]
+    Request {
+        #[command(subcommand)]
+        action: Box<register_cmd::RequestAction>,
+    },
+    /// 由登记簿生成本机关的年度报告（DOCX、HTML、JSON、Markdown 或 PDF），并检查勾稽关系。
+    ///
+    /// Tables 三 and 四 are counted from the register (requests received by Y-12-31, appeals),
+    /// table 二 from the publication catalog and the figures entered for the year; the narrative
+    /// is a draft with 【】 where the 信息员 completes it. Findings are printed on stderr; exit
+    /// status 1 when one is an error.
+    /// Example: gongkai report --year 2024 --agency 示例县数据资源局 -o 2024年报.docx
+    ///          gongkai report --year 2024 --agency 示例县数据资源局 --to pdf -o 2024年报.pdf
+    #[command(verbatim_doc_comment)]
+    Report {
+        /// The report year (2019 or later)
+        #[arg(long)]
+        year: i32,
+        /// The agency, as named in the register
+        #[arg(long)]
+        agency: String,
+        #[arg(long, value_enum, default_value_t = register_cmd::ReportFormat::Docx)]
+        to: register_cmd::ReportFormat,
+        /// Output file (default: stdout; binary formats need a file or a redirection)
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[arg(long, env = "GONGKAI_DATABASE", default_value = "gongkai.db")]
+        database: String,
+        /// Also list the check findings in the document and mark their cells
+        #[arg(long)]
+        with_findings: bool,
     },
 }
 
@@ -314,6 +363,26 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             drop(out);
             serve::add_user(&database, &username, name.as_deref(), &role)
         }
+        Command::Calendar { action } => calendar_cmd::run(action, &mut out),
+        Command::Request { action } => register_cmd::run(*action, &mut out),
+        Command::Report {
+            year,
+            agency,
+            to,
+            output,
+            database,
+            with_findings,
+        } => register_cmd::report(
+            register_cmd::ReportArgs {
+                year,
+                agency,
+                to,
+                output,
+                database,
+                with_findings,
+            },
+            &mut out,
+        ),
         Command::Parse { files, json } => {
             let (parsed, failures) = parse_all(&files);
             let failed = failures.len();
