@@ -64,6 +64,7 @@ footer{color:#777;font-size:.85em;text-align:center;padding:2em 0}\
 /// Navigation entries: (path, label, minimum role).
 const NAV: &[(&str, &str, Role)] = &[
     ("/", "概览", Role::Viewer),
+    ("/console", "工作台", Role::Viewer),
     ("/reports", "报告", Role::Viewer),
     ("/upload", "导入", Role::Supervisor),
     ("/compare", "比较", Role::Viewer),

@@ -62,16 +62,17 @@ pub enum Field {
     Handler,
 }
 
-/// Every column: field, label, required, accepted headers (after removing spaces and
-/// bracketed remarks), and what it holds.
+/// Every column: field, label, required, accepted headers (compared after
+/// [`normalize_header`]: spaces, slashes and bracketed remarks do not matter), and what it
+/// holds. The page documents exactly this table.
 pub const FIELDS: &[(Field, &str, bool, &[&str], &str)] = &[
     (Field::Number, "台账编号", false, &["编号", "序号", "登记号", "登记编号", "申请编号", "受理编号", "流水号"], "记入备注；与其他列一起用于识别重复导入"),
-    (Field::Name, "申请人", true, &["申请人", "申请人姓名", "申请人名称", "申请人姓名或名称", "申请人姓名名称", "姓名", "名称", "姓名或名称"], "自然人姓名或法人、其他组织名称"),
+    (Field::Name, "申请人", true, &["申请人", "申请人姓名", "申请人名称", "申请人姓名或名称", "申请人姓名/名称", "姓名", "名称", "姓名或名称"], "自然人姓名或法人、其他组织名称"),
     (Field::Type, "申请人类型", true, &["申请人类型", "申请人类别", "申请人性质", "申请主体类型", "类型", "类别"], "自然人、商业企业、科研机构、社会公益组织、法律服务机构、其他（仅区分“法人或其他组织”的，计入“其他”）"),
     (Field::IdNumber, "证件号码", false, &["证件号码", "证件号", "身份证号", "身份证号码", "统一社会信用代码", "申请人证件号码"], "仅工作台可见"),
     (Field::Phone, "联系电话", false, &["联系电话", "电话", "手机", "手机号码", "联系方式"], "仅工作台可见"),
     (Field::Address, "通讯地址", false, &["通讯地址", "通信地址", "联系地址", "地址"], "仅工作台可见"),
-    (Field::Email, "电子邮箱", false, &["电子邮箱", "邮箱", "电子邮件地址", "email", "e-mail"], "仅工作台可见"),
+    (Field::Email, "电子邮箱", false, &["电子邮箱", "邮箱", "电子邮件地址", "Email", "E-mail"], "仅工作台可见"),
     (Field::Channel, "提交渠道", false, &["渠道", "方式", "申请方式", "提交方式", "申请渠道", "提交渠道", "收到方式"], "当面、邮寄、网络（含电子邮件、网上平台）、传真、其他；空白计为“其他”"),
     (Field::Received, "收到申请日期", true, &["收到日期", "受理日期", "收到申请日期", "收到申请之日", "申请日期", "登记日期", "收件日期", "收到时间", "受理时间", "申请时间"], "如 2024-03-05、2024/3/5、2024年3月5日，或 Excel 日期"),
     (Field::Description, "申请内容", true, &["申请内容", "申请公开内容", "申请公开的信息", "所需信息", "所需政府信息", "申请事项", "内容"], "所需政府信息的名称、文号或者便于查询的其他特征性描述"),
@@ -117,7 +118,7 @@ pub fn map_header(header: &str) -> Option<Field> {
     }
     if let Some((f, ..)) = FIELDS
         .iter()
-        .find(|(_, _, _, aliases, _)| aliases.contains(&h.as_str()))
+        .find(|(_, _, _, aliases, _)| aliases.iter().any(|a| normalize_header(a) == h))
     {
         return Some(*f);
     }
@@ -839,7 +840,7 @@ fn ledger_page(desk: &Desk, error: Option<&str>) -> Html<String> {
         table.grid #ledger-fields {
             thead { tr { th { "内容" } th { "可用的表头" } th { "说明" } } }
             tbody { @for (_, label, required, aliases, note) in FIELDS { tr {
-                td { (label) @if *required { " *" } }
+                td style="white-space:nowrap" { (label) @if *required { " *" } }
                 td { (aliases.join("、")) }
                 td { (note) }
             } } }

@@ -555,10 +555,10 @@ fn action_form(
     let action_name = serde_name(&action);
     html! {
         form.box.action method="post" action={ (super::request_path(&r.id.0)) "/events" } data-action=(action_name) {
+            h3 { (action.label_zh()) }
             (ui::csrf_field(staff))
             input type="hidden" name="action" value=(action_name);
             input type="hidden" name="expected" value=(r.log.len());
-            h3 { (action.label_zh()) }
             label { (date_label(action)) " " input type="date" name="date" value=(today) required; }
             @match action {
                 Action::RequestCorrection => {
