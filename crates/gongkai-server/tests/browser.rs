@@ -88,8 +88,15 @@ fn log_in_upload_check_compare_and_export_in_a_browser() {
     let browser = Browser::start(&artifacts);
     let mut steps = Steps::new(&browser);
 
-    // 1. Anonymous visitor → login page. A wrong password is refused with a message.
+    // 1. The front door sends an anonymous visitor to the public portal; a staff page sends
+    //    them to the login page. A wrong password is refused with a message.
     browser.goto(&server.url("/"));
+    assert!(
+        path_of(&browser.current_url()).starts_with("/public"),
+        "anonymous visitors to / see the portal: {}",
+        browser.current_url()
+    );
+    browser.goto(&server.url("/overview"));
     assert!(
         path_of(&browser.current_url()).starts_with("/login"),
         "anonymous visitors are sent to the login page: {}",
@@ -110,7 +117,8 @@ fn log_in_upload_check_compare_and_export_in_a_browser() {
     browser.find("#username").send_keys("supervisor");
     browser.find("#password").send_keys(PASSWORD);
     browser.find("form button[type=submit]").click();
-    let text = browser.wait_for_page("/", WAIT, |p| p == "/");
+    // Back where the login was asked for.
+    let text = browser.wait_for_page("/overview", WAIT, |p| p == "/overview");
     assert!(text.contains("报送概览"), "{text}");
     assert!(
         text.contains("supervisor（监督）"),

@@ -625,6 +625,7 @@ pub async fn create_publication(
         issuer,
         body,
     };
+    let indexed = record.clone();
     state
         .db(move |s| {
             s.save_publication(&record)?;
@@ -636,6 +637,10 @@ pub async fn create_publication(
             )
         })
         .await?;
+    // Make the change searchable in the public catalog at once.
+    let store = state.store.clone();
+    let _ = tokio::task::spawn_blocking(move || crate::portal::publication_saved(&store, &indexed))
+        .await;
     Ok(Redirect::to(&href(agency, "/console/publications?ok=1")).into_response())
 }
 
@@ -693,6 +698,7 @@ pub async fn repeal_publication(
             .map(|d| d.to_string())
             .unwrap_or_default()
     );
+    let indexed = record.clone();
     state
         .db(move |s| {
             s.save_publication(&record)?;
@@ -704,6 +710,10 @@ pub async fn repeal_publication(
             )
         })
         .await?;
+    // Make the change searchable in the public catalog at once.
+    let store = state.store.clone();
+    let _ = tokio::task::spawn_blocking(move || crate::portal::publication_saved(&store, &indexed))
+        .await;
     Ok(Redirect::to(&href(agency, "/console/publications?ok=1")).into_response())
 }
 

@@ -121,17 +121,24 @@ impl Portal {
         if expires_at < now {
             return Err("验证题已过期，请回答新的验证题");
         }
+        // One attempt per question, right or wrong: guessing through the few possible
+        // answers would otherwise be cheap.
+        {
+            let mut used = self.used_nonces.lock().unwrap_or_else(|p| p.into_inner());
+            used.retain(|_, exp| *exp >= now);
+            if used.len() > 1_000_000 {
+                used.clear(); // bounded memory; a cleared nonce is still bound to its expiry
+            }
+            if used.insert(nonce.to_string(), expires_at).is_some() {
+                return Err("该验证题已使用过，请回答新的验证题");
+            }
+        }
         if self
             .mac(&format!("{expires}.{nonce}.{answer}"))
             .verify_slice(&tag)
             .is_err()
         {
             return Err("验证题答案不正确，请重新计算");
-        }
-        let mut used = self.used_nonces.lock().unwrap_or_else(|p| p.into_inner());
-        used.retain(|_, exp| *exp >= now);
-        if used.insert(nonce.to_string(), expires_at).is_some() {
-            return Err("该验证题已使用过，请回答新的验证题");
         }
         Ok(())
     }
@@ -408,8 +415,8 @@ fn form_markup(
             input type="hidden" name="csrf" value=(csrf);
             fieldset {
                 legend { "一、申请人信息" }
-                div.field #applicant_type {
-                    span.label { "申请人类型 " span.req { "（必填）" } }
+                fieldset.group #applicant_type {
+                    legend { "申请人类型 " span.req { "（必填）" } }
                     @if let Some(e) = field_error(errors, "applicant_type") { span.hint style="color:#b00020" { (e) } }
                     (radios("applicant_type", &types, &v.applicant_type))
                 }
@@ -445,13 +452,13 @@ fn form_markup(
             }
             fieldset {
                 legend { "三、获取信息的方式" }
-                div.field #medium {
-                    span.label { "载体形式 " span.req { "（必填）" } }
+                fieldset.group #medium {
+                    legend { "载体形式 " span.req { "（必填）" } }
                     @if let Some(e) = field_error(errors, "medium") { span.hint style="color:#b00020" { (e) } }
                     (radios("medium", &media, &v.medium))
                 }
-                div.field #delivery {
-                    span.label { "获取方式 " span.req { "（必填）" } }
+                fieldset.group #delivery {
+                    legend { "获取方式 " span.req { "（必填）" } }
                     @if let Some(e) = field_error(errors, "delivery") { span.hint style="color:#b00020" { (e) } }
                     (radios("delivery", &deliveries, &v.delivery))
                 }
@@ -769,7 +776,8 @@ pub async fn submit(
 ) -> Result<Response, PortalError> {
     let portal = portal(&state);
     let config = portal.config();
-    let key = client_key(&addr);
+    let key = client_key(&portal, &addr, &headers);
+    let mut multipart = multipart;
     if !within_limit(
         &portal.submissions,
         &key,
@@ -777,6 +785,11 @@ pub async fn submit(
         config.rate_window_seconds,
         true,
     ) {
+        // Read (and drop) what the browser is still sending, so that it gets the answer
+        // instead of a reset connection; the route's body limit bounds this.
+        while let Ok(Some(mut field)) = multipart.next_field().await {
+            while let Ok(Some(_)) = field.chunk().await {}
+        }
         let minutes = minutes_left(&portal.submissions, &key, config.rate_window_seconds);
         return Err(AppError::TooManyRequests(format!(
             "提交过于频繁：同一网络地址 {} 分钟内最多提交 {} 次申请，请约 {minutes} 分钟后再试。如需帮助，请联系本机关政府信息公开工作机构。",

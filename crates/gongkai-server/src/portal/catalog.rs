@@ -153,7 +153,7 @@ pub async fn list(
             ul.results {
                 @for hit in &found.hits {
                     li {
-                        a.title href=(publication_link(&hit.id)) { (hit.title) }
+                        a.title href=(publication_link(&hit.id)) { (highlighted(&hit.title, &hit.title_highlighted)) }
                         p.small.muted {
                             (hit.issued_on)
                             @if let Some(c) = &hit.category { " · " (c) }
@@ -321,7 +321,7 @@ mod tests {
 
     #[test]
     fn highlights_are_escaped() {
-        let html = highlighted("a<b>交易c", &[4..10]).into_string();
+        let html = highlighted("a<b>交易c", std::slice::from_ref(&(4..10))).into_string();
         assert_eq!(html, "a&lt;b&gt;<mark>交易</mark>c");
     }
 }

@@ -8,7 +8,7 @@
 
 use super::catalog::{feed_links, publication_link, publication_list};
 use super::{page, PortalError};
-use crate::AppState;
+use crate::{AppError, AppState};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use gongkai_store::PublicationFilter;
@@ -18,7 +18,19 @@ use maud::html;
 pub const GUIDE_CATEGORY: &str = "政府信息公开指南";
 
 pub async fn home(State(state): State<AppState>) -> Result<Response, PortalError> {
-    let agency = super::agency(&state).await?;
+    let agency = match super::agency(&state).await {
+        Ok(a) => a,
+        // No agency in the store yet (a fresh installation): the front door still opens.
+        Err(AppError::NotFound(message)) => {
+            let body = html! {
+                h1 { "政府信息公开" }
+                p.flash role="status" { (message) "。" }
+                p { "工作人员请 " a href="/login" { "登录" } " 后在工作台登记单位。" }
+            };
+            return Ok(page(None, "首页", "/public", body).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let agency_id = agency.id;
     let (guide, recent) = state
         .db(move |s| {

@@ -26,6 +26,25 @@
 //!   requests; the tracking page shows only the status, dates and the public kind of each step
 //!   — never the applicant's 证件号码, phone or address, nor staff notes or names of consulted
 //!   third parties — and only for requests filed on this portal for this agency.
+//!
+//! # Settings (environment, read when the portal first serves; [`configure`] overrides)
+//!
+//! | variable | meaning | default |
+//! | --- | --- | --- |
+//! | `GONGKAI_PORTAL_AGENCY` | name of the agency served (created if missing) | first agency with publications or requests |
+//! | `GONGKAI_PORTAL_RATE` | submissions per address: `COUNT/SECONDS` | `5/600` |
+//! | `GONGKAI_PORTAL_SECRET` | challenge key (≥ 16 characters; set the same on every instance behind a load balancer) | random per start |
+//! | `GONGKAI_PORTAL_TRUST_PROXY` | `1`: count limits by the last `X-Forwarded-For` address | off |
+//! | `GONGKAI_PUBLIC_URL` | base of absolute links in feeds, e.g. `https://gk.example.gov.cn` | from `Host` |
+//!
+//! # Routes
+//!
+//! `/public` (guide), `/public/apply` (GET form, POST multipart submit), `/public/receipt/{code}`,
+//! `/public/track?code=`, `/public/catalog?q=&category=&year=&page=`, `/public/catalog/{id}`,
+//! `/public/feeds/{category|all}.{atom|rss|json}`, `/public/reports`, `/public/reports/{id}`.
+//! The console keeps the search index current by calling [`publication_saved`] after saving a
+//! publication (or [`save_publication`], or [`reindex`] after bulk changes); without that the
+//! index notices a changed count of publications on its next use and rebuilds itself.
 
 mod apply;
 mod catalog;
@@ -75,6 +94,9 @@ pub struct PortalConfig {
     pub duplicate_seconds: i64,
     /// Base URL for absolute links in feeds (`GONGKAI_PUBLIC_URL`); default: from `Host`.
     pub public_url: Option<String>,
+    /// Count rate limits by the last `X-Forwarded-For` address (`GONGKAI_PORTAL_TRUST_PROXY=1`,
+    /// only behind a reverse proxy that sets it).
+    pub trust_proxy: bool,
 }
 
 impl Default for PortalConfig {
@@ -89,6 +111,7 @@ impl Default for PortalConfig {
             challenge_seconds: 3600,
             duplicate_seconds: 24 * 3600,
             public_url: None,
+            trust_proxy: false,
         }
     }
 }
@@ -121,6 +144,7 @@ impl PortalConfig {
             }
         }
         config.public_url = var("GONGKAI_PUBLIC_URL").map(|u| u.trim_end_matches('/').into());
+        config.trust_proxy = var("GONGKAI_PORTAL_TRUST_PROXY").is_some_and(|v| v == "1");
         config
     }
 }
@@ -138,12 +162,14 @@ pub struct Portal {
     used_nonces: Mutex<HashMap<String, i64>>,
     /// The agency served and until when the choice holds (`i64::MAX`: for good).
     agency: Mutex<Option<(Agency, i64)>>,
-    /// The catalog index and the agency it was built for (built on first use).
-    catalog: Mutex<Option<(AgencyId, Arc<Catalog>)>>,
+    /// The catalog index, the agency it was built for and when (built on first use).
+    catalog: Mutex<Option<(AgencyId, Arc<Catalog>, i64)>>,
     /// Held while the index is (re)built.
-    building: tokio::sync::Mutex<()>,
+    building: Arc<tokio::sync::Mutex<()>>,
     /// Publications saved so far (a build that saw this change is built again).
     changes: AtomicU64,
+    /// Indexes installed so far.
+    builds: AtomicU64,
     /// Serialises duplicate check + insert for requests with the same fingerprint.
     fingerprint_locks: Vec<tokio::sync::Mutex<()>>,
 }
@@ -170,8 +196,9 @@ impl Portal {
             used_nonces: Mutex::default(),
             agency: Mutex::new(None),
             catalog: Mutex::new(None),
-            building: tokio::sync::Mutex::new(()),
+            building: Arc::new(tokio::sync::Mutex::new(())),
             changes: AtomicU64::new(0),
+            builds: AtomicU64::new(0),
             fingerprint_locks: (0..32).map(|_| tokio::sync::Mutex::new(())).collect(),
         }
     }
@@ -292,27 +319,65 @@ pub async fn agency(state: &AppState) -> Result<Agency, AppError> {
 }
 
 impl Portal {
-    /// The index, if built for `agency`.
-    fn current_catalog(&self, agency: AgencyId) -> Option<Arc<Catalog>> {
+    /// The index, if built for `agency`, and when it was built.
+    fn current_catalog(&self, agency: AgencyId) -> Option<(Arc<Catalog>, i64)> {
         self.catalog
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
-            .filter(|(built_for, _)| *built_for == agency)
-            .map(|(_, c)| c.clone())
+            .filter(|(built_for, _, _)| *built_for == agency)
+            .map(|(_, c, at)| (c.clone(), *at))
     }
 }
 
+/// An index older than this is rebuilt in the background (to pick up publications changed by
+/// any other way than [`publication_saved`]).
+const CATALOG_MAX_AGE: i64 = 600;
+/// Up to this size an index that misses publications is rebuilt before answering; a larger
+/// one is rebuilt in the background while the current one answers.
+const SYNC_REBUILD_LIMIT: usize = 5_000;
+
 /// The catalog index of the portal's agency, built from the store on first use.
+///
+/// Each use compares the store's count of the agency's publications with the index: when they
+/// differ (a publication saved without [`publication_saved`]), or the index is older than ten
+/// minutes, it is rebuilt — at once for a small catalog, in the background for a large one.
 pub async fn catalog(state: &AppState) -> Result<Arc<Catalog>, AppError> {
     let portal = portal(state);
     let agency = agency(state).await?.id;
-    if let Some(c) = portal.current_catalog(agency) {
-        return Ok(c);
+    if let Some((current, built_at)) = portal.current_catalog(agency) {
+        let stored = state
+            .db(move |s| {
+                s.count_publications(&PublicationFilter {
+                    agency: Some(agency),
+                    ..Default::default()
+                })
+            })
+            .await? as usize;
+        let in_step = stored == current.len();
+        if in_step && crate::now() - built_at < CATALOG_MAX_AGE {
+            return Ok(current);
+        }
+        if in_step || current.len() > SYNC_REBUILD_LIMIT {
+            if let Ok(guard) = portal.building.clone().try_lock_owned() {
+                let state = state.clone();
+                let portal = portal.clone();
+                tokio::spawn(async move {
+                    let _building = guard;
+                    if let Err(e) = rebuild(&state, &portal, agency).await {
+                        eprintln!("目录索引重建失败：{e}");
+                    }
+                });
+            }
+            return Ok(current);
+        }
     }
+    let builds_before = portal.builds.load(Ordering::SeqCst);
     let _building = portal.building.lock().await;
-    if let Some(c) = portal.current_catalog(agency) {
-        return Ok(c);
+    if portal.builds.load(Ordering::SeqCst) != builds_before {
+        if let Some((current, _)) = portal.current_catalog(agency) {
+            return Ok(current); // built while this request waited
+        }
     }
     rebuild(state, &portal, agency).await
 }
@@ -332,7 +397,8 @@ async fn rebuild(
         let unchanged = portal.changes.load(Ordering::SeqCst) == before;
         if unchanged || attempt >= 3 {
             *portal.catalog.lock().unwrap_or_else(|p| p.into_inner()) =
-                Some((agency, built.clone()));
+                Some((agency, built.clone(), crate::now()));
+            portal.builds.fetch_add(1, Ordering::SeqCst);
             return Ok(built);
         }
     }
@@ -385,7 +451,7 @@ pub fn publication_saved(
 ) -> Result<(), AppError> {
     let portal = portal_of(store, None);
     portal.changes.fetch_add(1, Ordering::SeqCst);
-    if let Some(catalog) = portal.current_catalog(record.agency) {
+    if let Some((catalog, _)) = portal.current_catalog(record.agency) {
         catalog.upsert(record)?;
     }
     Ok(())
@@ -478,6 +544,7 @@ input[type=text],input[type=email],input[type=tel],input[type=search],select,tex
 padding:.5em .6em;border:1px solid #8a929c;border-radius:4px;background:#fff;min-height:2.6em}\
 textarea{min-height:8em}\
 input[aria-invalid=true],textarea[aria-invalid=true],select[aria-invalid=true]{border:2px solid #b00020}\
+fieldset.group{border:0;padding:0;margin:.8em 0;background:none}fieldset.group legend{padding:0;margin-bottom:.2em}\
 .choices label{display:flex;gap:.5em;align-items:center;font-weight:normal;padding:.25em 0;min-height:2.2em}\
 .choices input{width:1.25em;height:1.25em}\
 button,.button{font:inherit;background:#0a4f96;color:#fff;border:0;border-radius:4px;padding:.6em 1.4em;cursor:pointer;\
@@ -551,6 +618,7 @@ pub(crate) fn page(agency: Option<&str>, title: &str, current: &str, body: Marku
                 main #main tabindex="-1" { (body) }
                 footer {
                     p { "本网站无需启用脚本即可使用全部功能。" }
+                    p { a href="/login" { "工作人员登录" } }
                 }
             }
         }
@@ -598,12 +666,48 @@ pub(crate) fn today() -> gongkai_core::date::Date {
         .unwrap_or_else(|_| gongkai_core::date::Date::new(1970, 1, 1).expect("valid date"))
 }
 
-/// The client address used for rate limits.
-pub(crate) fn client_key(addr: &std::net::SocketAddr) -> String {
-    addr.ip().to_string()
+/// The key rate limits count under: the client's address — an IPv6 client by its /64, which
+/// one household or phone can rotate through — or, behind a reverse proxy that the operator
+/// declared with `GONGKAI_PORTAL_TRUST_PROXY=1`, the address the proxy appended last to
+/// `X-Forwarded-For` (earlier entries are the client's to invent).
+pub(crate) fn client_key(
+    portal: &Portal,
+    addr: &std::net::SocketAddr,
+    headers: &axum::http::HeaderMap,
+) -> String {
+    let mut ip = addr.ip();
+    if portal.config().trust_proxy {
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+            .next_back();
+        if let Some(f) = forwarded {
+            ip = f;
+        }
+    }
+    match ip {
+        std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        std::net::IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(|v4| v4.to_string())
+            .unwrap_or_default(),
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+    }
 }
 
-/// Percent-encode a path segment or query value.
+/// Percent-encode a path segment or query value (RFC 3986 unreserved characters stay, so a
+/// 查询码 like `20261123-7KQM-3PXD-W9HT` reads as itself in links).
 pub(crate) fn enc(value: &str) -> String {
-    crate::ui::q(value)
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(value, SET).to_string()
 }

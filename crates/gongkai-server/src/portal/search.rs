@@ -155,6 +155,8 @@ pub struct SearchQuery {
 pub struct SearchHit {
     pub id: String,
     pub title: String,
+    /// Byte ranges of the title to highlight.
+    pub title_highlighted: Vec<Range<usize>>,
     pub category: Option<String>,
     /// `YYYY-MM-DD`.
     pub issued_on: String,
@@ -493,6 +495,11 @@ impl Catalog {
         }
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         snippets.set_max_num_chars(160);
+        // Every word and part searched for, to mark in titles.
+        let mut marks: Vec<String> = words.iter().flat_map(|w| index_terms(w)).collect();
+        marks.extend(words.iter().cloned());
+        marks.sort();
+        marks.dedup();
         let f = &self.fields;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
@@ -512,9 +519,12 @@ impl Catalog {
                     merge_ranges(snippet.highlighted()),
                 )
             };
+            let title = text(f.title).unwrap_or_default();
+            let title_highlighted = occurrences(&title, &marks);
             hits.push(SearchHit {
                 id: text(f.id).unwrap_or_default(),
-                title: text(f.title).unwrap_or_default(),
+                title,
+                title_highlighted,
                 category: text(f.category),
                 issued_on: text(f.issued).unwrap_or_default(),
                 doc_number: text(f.doc_number),
@@ -537,6 +547,20 @@ fn facet_of(record: &PublicationRecord) -> (i32, Option<String>) {
         record.publication.issued_on.year(),
         record.publication.category.clone(),
     )
+}
+
+/// Byte ranges of every occurrence of `terms` in `text` (ASCII case ignored), merged.
+fn occurrences(text: &str, terms: &[String]) -> Vec<Range<usize>> {
+    let folded = text.to_ascii_lowercase();
+    let mut ranges = Vec::new();
+    for term in terms.iter().filter(|t| !t.is_empty()) {
+        ranges.extend(
+            folded
+                .match_indices(term.as_str())
+                .map(|(i, m)| i..i + m.len()),
+        );
+    }
+    merge_ranges(&ranges)
 }
 
 /// Sort and merge overlapping highlight ranges (search-mode tokens overlap: 公共 / 公共资源).

@@ -81,6 +81,7 @@ fn mask_name(name: &str) -> String {
 pub async fn track(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     Query(q): Query<TrackQuery>,
 ) -> Result<Response, PortalError> {
     let agency = super::agency(&state).await?;
@@ -95,7 +96,7 @@ pub async fn track(
     }
     let portal = portal(&state);
     let config = portal.config();
-    let key = client_key(&addr);
+    let key = client_key(&portal, &addr, &headers);
     let window = config.rate_window_seconds.max(600);
     if !within_limit(
         &portal.track_misses,
