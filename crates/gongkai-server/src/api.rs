@@ -117,10 +117,7 @@ async fn get_report(
     _user: ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    let stored = state
-        .db(move |s| s.report(ReportId(id)))
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("报告 {id}")))?;
+    let stored = stored_report(&state, id).await?;
     Ok(Json(json!({
         "summary": stored.summary,
         "report": stored.report.to_json_value(),
@@ -133,11 +130,16 @@ async fn get_findings(
     _user: ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    let stored = state
+    let stored = stored_report(&state, id).await?;
+    Ok(Json(json!(stored.findings)))
+}
+
+/// Report `id`, or a 404 naming it.
+async fn stored_report(state: &AppState, id: i64) -> Result<gongkai_store::StoredReport, AppError> {
+    state
         .db(move |s| s.report(ReportId(id)))
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("报告 {id}")))?;
-    Ok(Json(json!(stored.findings)))
+        .ok_or_else(|| AppError::NotFound(format!("报告 {id}")))
 }
 
 #[derive(Deserialize)]

@@ -392,18 +392,10 @@ fn parse_consultation(s: &str) -> Result<ConsultationKind, String> {
     }
 }
 
-/// A new tracking code `GK-YYYY-XXXXXX`: six characters of Crockford's base-32 alphabet (no
-/// I, L, O, U) from the operating system's random source — about 10⁹ codes per year, not
-/// guessable from one another.
+/// A new tracking code `GK-YYYY-XXXXXX`, made exactly as the staff console makes them
+/// (Crockford base-32, no I, L, O, U; from the operating system's random source).
 pub fn new_tracking_code(year: i32) -> Result<String, String> {
-    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let mut bytes = [0u8; 6];
-    getrandom::fill(&mut bytes).map_err(|e| format!("随机数不可用：{e}"))?;
-    let tail: String = bytes
-        .iter()
-        .map(|b| ALPHABET[(*b % 32) as usize] as char)
-        .collect();
-    Ok(format!("GK-{year}-{tail}"))
+    gongkai_server::console::tracking_code(year).map_err(|e| e.to_string())
 }
 
 fn agency_id(store: &dyn Store, name: &str) -> anyhow::Result<Option<AgencyId>> {

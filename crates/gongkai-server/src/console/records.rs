@@ -625,23 +625,37 @@ pub async fn create_publication(
         issuer,
         body,
     };
+    save_publication(&state, record, user, "publication.create", detail).await?;
+    Ok(Redirect::to(&href(agency, "/console/publications?ok=1")).into_response())
+}
+
+/// Store a publication with its audit entry (one transaction), then make the change searchable
+/// in the public catalog at once.
+async fn save_publication(
+    state: &AppState,
+    record: PublicationRecord,
+    user: gongkai_store::UserId,
+    action: &'static str,
+    detail: String,
+) -> Result<(), AppError> {
     let indexed = record.clone();
     state
         .db(move |s| {
             s.save_publication(&record)?;
-            s.audit(
-                Some(user),
-                "publication.create",
-                &record.publication.id,
-                &detail,
-            )
+            s.audit(Some(user), action, &record.publication.id, &detail)
         })
         .await?;
-    // Make the change searchable in the public catalog at once.
+    // The save has succeeded; an indexing failure is logged, not reported as a failed save
+    // (the catalog index rebuilds itself when it notices the change).
     let store = state.store.clone();
-    let _ = tokio::task::spawn_blocking(move || crate::portal::publication_saved(&store, &indexed))
-        .await;
-    Ok(Redirect::to(&href(agency, "/console/publications?ok=1")).into_response())
+    match tokio::task::spawn_blocking(move || crate::portal::publication_saved(&store, &indexed))
+        .await
+    {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => eprintln!("目录索引更新失败：{e}"),
+        Err(e) => eprintln!("目录索引更新失败：{e}"),
+    }
+    Ok(())
 }
 
 #[derive(Deserialize, Default)]
@@ -698,22 +712,7 @@ pub async fn repeal_publication(
             .map(|d| d.to_string())
             .unwrap_or_default()
     );
-    let indexed = record.clone();
-    state
-        .db(move |s| {
-            s.save_publication(&record)?;
-            s.audit(
-                Some(user),
-                "publication.repeal",
-                &record.publication.id,
-                &detail,
-            )
-        })
-        .await?;
-    // Make the change searchable in the public catalog at once.
-    let store = state.store.clone();
-    let _ = tokio::task::spawn_blocking(move || crate::portal::publication_saved(&store, &indexed))
-        .await;
+    save_publication(&state, record, user, "publication.repeal", detail).await?;
     Ok(Redirect::to(&href(agency, "/console/publications?ok=1")).into_response())
 }
 
