@@ -109,12 +109,8 @@ impl Lcg {
     }
 }
 
-/// Today in Beijing (UTC+8).
-pub fn today_beijing() -> gongkai_core::date::Date {
-    let days = (crate::now() + 8 * 3600).div_euclid(86_400);
-    gongkai_core::date::Date::from_days_since_epoch(days)
-        .unwrap_or_else(|_| gongkai_core::date::Date::new(2026, 1, 1).expect("valid date"))
-}
+/// Today in Beijing (UTC+8) — the demo dates its register relative to it.
+pub use crate::today_beijing;
 
 /// Fill the demo unit's register: last year's requests (answered, one carried over from the
 /// year before), this year's (the most recent still open, one of them overdue), two appeals,

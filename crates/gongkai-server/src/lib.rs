@@ -182,6 +182,16 @@ pub async fn serve_on(
     .await
 }
 
+/// Today's date in Beijing (UTC+8): the date every deadline, receipt and "overdue" mark is
+/// compared with. One definition for the console, the portal, the demo and the CLI.
+pub fn today_beijing() -> gongkai_core::date::Date {
+    let days = (now() + 8 * 3600).div_euclid(86_400);
+    // Fails only if the system clock is thousands of years off — an environment fault, not
+    // input, and no date could be trusted then.
+    gongkai_core::date::Date::from_days_since_epoch(days)
+        .expect("the system clock is within the years 1–9999")
+}
+
 /// Unix seconds now.
 pub fn now() -> i64 {
     std::time::SystemTime::now()

@@ -134,28 +134,11 @@ pub fn error_page(status: StatusCode, message: &str) -> Html<String> {
 /// Unix seconds as Beijing time `YYYY-MM-DD HH:MM`.
 pub fn format_time(unix: i64) -> String {
     let local = unix + 8 * 3600;
-    let days = local.div_euclid(86_400);
     let secs = local.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        secs / 3600,
-        (secs % 3600) / 60
-    )
-}
-
-/// Days since 1970-01-01 → (year, month, day) (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    let day = gongkai_core::date::Date::from_days_since_epoch(local.div_euclid(86_400))
+        .map(|d| d.to_string())
+        .unwrap_or_else(|_| format!("（时间 {unix} 超出范围）"));
+    format!("{day} {:02}:{:02}", secs / 3600, (secs % 3600) / 60)
 }
 
 /// A hidden CSRF field for a form of this session.

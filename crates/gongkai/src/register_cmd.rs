@@ -215,12 +215,7 @@ pub fn today() -> Date {
             return d;
         }
     }
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default();
-    Date::from_days_since_epoch((secs + 8 * 3600).div_euclid(86_400))
-        .unwrap_or_else(|_| Date::new(1970, 1, 1).expect("a valid date"))
+    gongkai_server::today_beijing()
 }
 
 fn parse_date(text: Option<&str>, what: &str) -> Result<Date, String> {

@@ -226,9 +226,7 @@ pub fn flash_ok(message: &str) -> Markup {
 
 /// Today's date in Beijing (UTC+8), the date every deadline is compared with.
 pub fn today() -> Date {
-    let days = (crate::now() + 8 * 3600).div_euclid(86_400);
-    // The clock would have to be thousands of years off for this to fail.
-    Date::from_days_since_epoch(days).expect("today is within the years 1–9999")
+    crate::today_beijing()
 }
 
 /// The working-day calendar (built-in national calendar).
@@ -326,10 +324,10 @@ pub fn parse_year(value: Option<&str>) -> Result<Option<i32>, AppError> {
     }
 }
 
-/// 6 characters from an alphabet without look-alikes (no 0/O, 1/I/L), from random bytes
-/// (rejection sampling, so every character is equally likely).
+/// Characters from an alphabet without look-alikes (no 0/O, 1/I/L, and no U, as in Crockford's
+/// base 32), from random bytes (rejection sampling, so every character is equally likely).
 pub fn random_suffix(len: usize) -> Result<String, AppError> {
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
     let limit = (256 / ALPHABET.len() * ALPHABET.len()) as u8;
     let mut out = String::with_capacity(len);
     while out.len() < len {

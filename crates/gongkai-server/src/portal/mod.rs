@@ -661,9 +661,7 @@ pub(crate) fn error_page(status: StatusCode, message: &str) -> Response {
 
 /// Today in Beijing.
 pub(crate) fn today() -> gongkai_core::date::Date {
-    let days = (crate::now() + 8 * 3600).div_euclid(86_400);
-    gongkai_core::date::Date::from_days_since_epoch(days)
-        .unwrap_or_else(|_| gongkai_core::date::Date::new(1970, 1, 1).expect("valid date"))
+    crate::today_beijing()
 }
 
 /// The key rate limits count under: the client's address — an IPv6 client by its /64, which
