@@ -8,7 +8,7 @@
 //! (default `target/ci-artifacts`). Without Chromium and chromedriver installed the test says
 //! so and passes, unless `GONGKAI_REQUIRE_BROWSER=1` (set by CI).
 
-mod support;
+use crate::support;
 
 use gongkai_server::Config;
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@
 //! rows and says why each bad one was refused; the year's report has no arithmetic error and
 //! its DOCX reads back to the same table 三; viewers cannot change anything.
 
-mod support;
+use crate::support;
 
 use gongkai_server::Config;
 use gongkai_store::{AgencyId, RequestFilter};

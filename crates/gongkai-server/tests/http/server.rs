@@ -2,7 +2,7 @@
 //! SQLite file and a throwaway PostgreSQL database, driven over HTTP like a browser and like an
 //! API client. Every page and API route is requested.
 
-mod support;
+use crate::support;
 
 use gongkai_server::Config;
 use reqwest::blocking::multipart;

@@ -14,8 +14,8 @@
 //! * **Sessions and passwords.** argon2id hashes; sessions expire (`Config.session_seconds`);
 //!   the 6th bad login in a row is refused with 429, even with the right password.
 
-mod portal_support;
-mod support;
+use crate::portal_support;
+use crate::support;
 
 use gongkai_server::Config;
 use gongkai_store::{AgencyId, ReportFilter, Role};

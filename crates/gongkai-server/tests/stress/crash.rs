@@ -14,8 +14,8 @@
 //! only; the load is bounded by count and time. Figures are printed past the harness's capture
 //! and kept under `$GONGKAI_ARTIFACTS/figures/`.
 
-mod portal_support;
-mod support;
+use crate::portal_support;
+use crate::support;
 
 use portal_support::{client, code_of, fields, set, try_open_form, try_post, AGENCY};
 use std::path::PathBuf;
@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::{Backend, TestDb};
 
-static SERIAL: Mutex<()> = Mutex::new(());
+use crate::SERIAL;
 
 /// Receipts to wait for before the kill.
 const KILL_AFTER: usize = 300;

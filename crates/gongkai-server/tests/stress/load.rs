@@ -10,18 +10,18 @@
 //! latency of submissions and of staff reads. Runs on SQLite and, when configured, PostgreSQL
 //! (one after the other, so the figures are not shared with the other backend's run).
 
-mod portal_support;
-mod support;
+use crate::portal_support;
+use crate::support;
 
 use portal_support::{client, code_of, fields, open_form, post, set};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::Backend;
 
 /// The two backends' runs one after the other.
-static SERIAL: Mutex<()> = Mutex::new(());
+use crate::SERIAL;
 
 /// No run may take longer than this, whatever N is.
 const DEADLINE: Duration = Duration::from_secs(600);

@@ -3,8 +3,8 @@
 //! duplicates, attachment size and type), the catalog (Chinese search inside compounds, title
 //! matches first, categories and years, feeds that parse), the guide and the annual reports.
 
-mod portal_support;
-mod support;
+use crate::portal_support;
+use crate::support;
 
 use gongkai_core::date::Date;
 use gongkai_core::register::{Publication, PublicationKind};

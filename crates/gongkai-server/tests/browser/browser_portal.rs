@@ -9,8 +9,8 @@
 //! `target/ci-artifacts`). Without Chromium and chromedriver the test says so and passes,
 //! unless `GONGKAI_REQUIRE_BROWSER=1` (set by CI).
 
-mod portal_support;
-mod support;
+use crate::portal_support;
+use crate::support;
 
 use gongkai_core::date::Date;
 use gongkai_core::register::{Publication, PublicationKind};
