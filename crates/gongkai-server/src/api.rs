@@ -155,7 +155,7 @@ async fn import_reports(
     Query(q): Query<ImportQuery>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    user.require(Role::Supervisor)?;
+    user.require_centre(Role::Supervisor)?;
     let is_multipart = request
         .headers()
         .get(header::CONTENT_TYPE)

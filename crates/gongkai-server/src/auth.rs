@@ -22,7 +22,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
-use gongkai_store::{sha256_hex, Role, Session, User};
+use gongkai_store::{sha256_hex, Agency, AgencyId, Role, Session, User};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -116,6 +116,12 @@ impl Staff {
         }
     }
 
+    /// Refuse a change of the supervision centre's shared data (importing reports, placing
+    /// units, registering units) unless the role includes `role` and the user has no 单位范围.
+    pub fn require_centre(&self, role: Role) -> Result<(), AppError> {
+        require_centre(&self.user, role)
+    }
+
     /// Refuse a form whose `csrf` field is not this session's token.
     pub fn check_csrf(&self, submitted: &str) -> Result<(), AppError> {
         if constant_time_eq(submitted.as_bytes(), self.session.csrf_token.as_bytes()) {
@@ -180,6 +186,70 @@ impl ApiUser {
             Err(AppError::Forbidden(role.label_zh()))
         }
     }
+
+    /// As [`Staff::require_centre`].
+    pub fn require_centre(&self, role: Role) -> Result<(), AppError> {
+        require_centre(&self.0, role)
+    }
+}
+
+fn require_centre(user: &User, role: Role) -> Result<(), AppError> {
+    if !user.role.allows(role) {
+        return Err(AppError::Forbidden(role.label_zh()));
+    }
+    match user.agency {
+        None => Ok(()),
+        Some(_) => Err(AppError::OutOfScope(
+            "限定单位范围的账号只能在工作台办理本单位的事务，不能修改监督中心的数据（导入报告、登记或调整单位）"
+                .into(),
+        )),
+    }
+}
+
+/// The units a user may open in the console: `None` for every unit, else the scope unit and
+/// every unit under it.
+pub async fn scope_units(state: &AppState, user: &User) -> Result<Option<Vec<AgencyId>>, AppError> {
+    match user.agency {
+        None => Ok(None),
+        Some(scope) => Ok(Some(
+            state.db(move |s| s.agency_and_descendants(scope)).await?,
+        )),
+    }
+}
+
+/// Refuse unless `agency` lies within the user's 单位范围.
+pub async fn ensure_in_scope(
+    state: &AppState,
+    user: &User,
+    agency: &Agency,
+) -> Result<(), AppError> {
+    match scope_units(state, user).await? {
+        Some(units) if !units.contains(&agency.id) => Err(out_of_scope(&agency.name)),
+        _ => Ok(()),
+    }
+}
+
+/// [`ensure_in_scope`] for a unit known by id (a request's unit).
+pub async fn ensure_unit_in_scope(
+    state: &AppState,
+    user: &User,
+    agency: AgencyId,
+) -> Result<(), AppError> {
+    match scope_units(state, user).await? {
+        Some(units) if !units.contains(&agency) => {
+            let name = state
+                .db(move |s| s.agency(agency))
+                .await?
+                .map(|a| a.name)
+                .unwrap_or_else(|| format!("单位 {agency}"));
+            Err(out_of_scope(&name))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn out_of_scope(unit: &str) -> AppError {
+    AppError::OutOfScope(format!("本账号不能查看或办理“{unit}”的事务"))
 }
 
 impl FromRequestParts<AppState> for ApiUser {

@@ -37,7 +37,11 @@ pub const DEMO_USERS: &[(&str, &str, Role)] = &[
     ("admin", "演示管理员", Role::Admin),
     ("jiandu", "演示监督员", Role::Supervisor),
     ("chakan", "演示查看员", Role::Viewer),
+    ("xinxiyuan", "演示信息员", Role::Supervisor),
 ];
+
+/// The demo user limited to [`DEMO_REGISTER_AGENCY`] (单位范围): the unit's own 信息员.
+pub const DEMO_SCOPED_USER: &str = "xinxiyuan";
 
 pub const DEMO_PASSWORD: &str = "demo";
 
@@ -90,6 +94,12 @@ pub fn seed(store: &dyn Store) -> Result<Seeded, AppError> {
         store.set_agency_place(agency.id, AgencyLevel::Department, Some(parent))?;
     }
     seeded.requests = seed_register(store)?;
+    let unit = store.ensure_agency(DEMO_REGISTER_AGENCY, AgencyLevel::Department, Some(county))?;
+    if let Some(clerk) = store.user_by_name(DEMO_SCOPED_USER)? {
+        if clerk.agency.is_none() {
+            store.set_user_agency(clerk.id, Some(unit))?;
+        }
+    }
     Ok(seeded)
 }
 

@@ -12,6 +12,9 @@ pub enum AppError {
     Unauthorized,
     #[error("权限不足：此操作需要“{0}”角色")]
     Forbidden(&'static str),
+    /// The user's 单位范围 does not cover what was asked for.
+    #[error("超出本账号的单位范围：{0}")]
+    OutOfScope(String),
     #[error("{0}")]
     BadRequest(String),
     #[error("表单已过期或来源不可信（CSRF 校验失败），请返回重新提交")]
@@ -41,7 +44,9 @@ impl AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::OutOfScope(_) | AppError::Csrf => {
+                StatusCode::FORBIDDEN
+            }
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -56,6 +61,7 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
+            AppError::OutOfScope(_) => "out_of_scope",
             AppError::BadRequest(_) => "bad_request",
             AppError::Csrf => "csrf",
             AppError::TooLarge(_) => "too_large",

@@ -62,6 +62,8 @@ footer{color:#777;font-size:.85em;text-align:center;padding:2em 0}\
 @media print{header.top,footer,form{display:none}body{background:#fff}}";
 
 /// Navigation entries: (path, label, minimum role).
+/// The site navigation: path, label, the role needed to see it. `/upload` is hidden from users
+/// with a 单位范围 too (they cannot import; see `Staff::require_centre`).
 const NAV: &[(&str, &str, Role)] = &[
     ("/", "概览", Role::Viewer),
     ("/console", "工作台", Role::Viewer),
@@ -91,7 +93,8 @@ pub fn page(title: &str, staff: Option<&Staff>, current: &str, body: Markup) -> 
                     @if let Some(staff) = staff {
                         nav aria-label="主导航" {
                             @for (path, label, role) in NAV {
-                                @if staff.user.role.allows(*role) {
+                                @if staff.user.role.allows(*role)
+                                    && !(*path == "/upload" && staff.user.agency.is_some()) {
                                     @if *path == current {
                                         a href=(path) aria-current="page" { (label) }
                                     } @else {
@@ -101,7 +104,11 @@ pub fn page(title: &str, staff: Option<&Staff>, current: &str, body: Markup) -> 
                             }
                         }
                         div.who {
-                            span { (staff.user.display_name) "（" (staff.user.role.label_zh()) "）" }
+                            span {
+                                (staff.user.display_name) "（" (staff.user.role.label_zh())
+                                @if staff.user.agency.is_some() { "，限本单位" }
+                                "）"
+                            }
                             form.inline method="post" action="/logout" {
                                 input type="hidden" name="csrf" value=(staff.csrf());
                                 button type="submit" { "退出" }

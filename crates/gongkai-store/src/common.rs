@@ -152,6 +152,10 @@ pub(crate) fn page(filter: &ReportFilter) -> (Option<i64>, i64) {
     (filter.limit.map(|l| l.max(0)), filter.offset.max(0))
 }
 
+pub(crate) fn conflict_scoped_admin() -> StoreError {
+    StoreError::Conflict("管理员账号不能限定单位范围（先取消范围，或改为其他角色）".to_string())
+}
+
 pub(crate) fn conflict_username(username: &str) -> StoreError {
     StoreError::Conflict(format!("用户名“{username}”已被使用"))
 }

@@ -304,6 +304,11 @@ pub struct User {
     pub username: String,
     pub display_name: String,
     pub role: Role,
+    /// 单位范围: the unit (with the units under it) this user works for, or `None` for every
+    /// unit. A scoped user opens only those units' registers in the console (applicants'
+    /// personal data included) and changes nothing in the supervision centre; admins are never
+    /// scoped.
+    pub agency: Option<AgencyId>,
     #[serde(skip)]
     pub password_hash: String,
 }
@@ -380,7 +385,11 @@ pub trait Store: Register + Send + Sync {
     fn user(&self, id: UserId) -> Result<Option<User>>;
     fn user_by_name(&self, username: &str) -> Result<Option<User>>;
     fn users(&self) -> Result<Vec<User>>;
+    /// Fails with `Conflict` when making a scoped user an admin.
     fn set_user_role(&self, id: UserId, role: Role) -> Result<()>;
+    /// Limit the user to `agency` and its descendants (`None`: every unit). Fails with
+    /// `NotFound` for an unknown user or unit and `Conflict` for an admin.
+    fn set_user_agency(&self, id: UserId, agency: Option<AgencyId>) -> Result<()>;
     fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<()>;
 
     fn create_session(&self, session: &Session) -> Result<()>;

@@ -43,6 +43,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_register",
         include_str!("../migrations/postgres/0002_register.sql"),
     ),
+    (
+        "0003_user_scope",
+        include_str!("../migrations/postgres/0003_user_scope.sql"),
+    ),
 ];
 
 /// Advisory lock keys (arbitrary constants, "gk" + a number).
@@ -230,10 +234,13 @@ fn user_from_row(row: &Row) -> Result<User> {
         display_name: get(row, 2)?,
         role: common::parse_role(get(row, 3)?)?,
         password_hash: get(row, 4)?,
+        agency: get::<Option<i64>>(row, 5)?.map(AgencyId),
     })
 }
 
-const USER_SELECT: &str = "SELECT id, username, display_name, role, password_hash FROM users";
+/// The columns [`user_from_row`] reads, in its order (prefix `u.` where joined).
+const USER_SELECT: &str =
+    "SELECT id, username, display_name, role, password_hash, agency_id FROM users";
 
 fn agency_exists(tx: &mut Transaction<'_>, id: AgencyId) -> Result<bool> {
     Ok(tx
@@ -906,15 +913,45 @@ impl Store for PgStore {
 
     fn set_user_role(&self, id: UserId, role: Role) -> Result<()> {
         self.write(|tx| {
-            let n = tx
-                .execute(
-                    "UPDATE users SET role = $2 WHERE id = $1",
-                    &[&id.0, &role.as_str()],
+            let row = tx
+                .query_opt(
+                    "SELECT agency_id FROM users WHERE id = $1 FOR UPDATE",
+                    &[&id.0],
                 )
-                .map_err(pg_err)?;
-            if n == 0 {
-                return Err(StoreError::NotFound(format!("用户 {id}")));
+                .map_err(pg_err)?
+                .ok_or_else(|| StoreError::NotFound(format!("用户 {id}")))?;
+            let scope: Option<i64> = get(&row, 0)?;
+            if role == Role::Admin && scope.is_some() {
+                return Err(common::conflict_scoped_admin());
             }
+            tx.execute(
+                "UPDATE users SET role = $2 WHERE id = $1",
+                &[&id.0, &role.as_str()],
+            )
+            .map_err(pg_err)?;
+            Ok(())
+        })
+    }
+
+    fn set_user_agency(&self, id: UserId, agency: Option<AgencyId>) -> Result<()> {
+        self.write(|tx| {
+            let row = tx
+                .query_opt("SELECT role FROM users WHERE id = $1 FOR UPDATE", &[&id.0])
+                .map_err(pg_err)?
+                .ok_or_else(|| StoreError::NotFound(format!("用户 {id}")))?;
+            if let Some(agency) = agency {
+                if common::parse_role(get(&row, 0)?)? == Role::Admin {
+                    return Err(common::conflict_scoped_admin());
+                }
+                if !agency_exists(tx, agency)? {
+                    return Err(StoreError::NotFound(format!("单位 {agency}")));
+                }
+            }
+            tx.execute(
+                "UPDATE users SET agency_id = $2 WHERE id = $1",
+                &[&id.0, &agency.map(|a| a.0)],
+            )
+            .map_err(pg_err)?;
             Ok(())
         })
     }
@@ -961,7 +998,7 @@ impl Store for PgStore {
         let mut conn = self.conn()?;
         let Some(row) = conn
             .query_opt(
-                "SELECT u.id, u.username, u.display_name, u.role, u.password_hash, \
+                "SELECT u.id, u.username, u.display_name, u.role, u.password_hash, u.agency_id, \
                  s.token_hash, s.csrf_token, s.expires_at \
                  FROM sessions s JOIN users u ON u.id = s.user_id \
                  WHERE s.token_hash = $1 AND s.expires_at > $2",
@@ -973,10 +1010,10 @@ impl Store for PgStore {
         };
         let user = user_from_row(&row)?;
         let session = Session {
-            token_hash: get(&row, 5)?,
+            token_hash: get(&row, 6)?,
             user: user.id,
-            csrf_token: get(&row, 6)?,
-            expires_at: get(&row, 7)?,
+            csrf_token: get(&row, 7)?,
+            expires_at: get(&row, 8)?,
         };
         Ok(Some((session, user)))
     }
@@ -1015,7 +1052,7 @@ impl Store for PgStore {
     fn user_for_api_token(&self, token_hash: &str) -> Result<Option<User>> {
         let mut conn = self.conn()?;
         conn.query_opt(
-            "SELECT u.id, u.username, u.display_name, u.role, u.password_hash \
+            "SELECT u.id, u.username, u.display_name, u.role, u.password_hash, u.agency_id \
              FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
             &[&token_hash],
         )

@@ -158,6 +158,8 @@ pub struct AuditEntry {
     pub id: i64,
     pub at: i64,
     pub user: Option<UserId>,
+    /// The unit the action concerns, if any.
+    pub agency: Option<AgencyId>,
     /// e.g. `request.event`, `report.delete`, `user.create`.
     pub action: String,
     /// What it was done to (a tracking code, a report id …).
@@ -214,7 +216,15 @@ pub trait Register {
     ) -> Result<()>;
     fn proactive_counts(&self, agency: AgencyId, year: i32) -> Result<Option<ProactiveCounts>>;
 
-    fn audit(&self, user: Option<UserId>, action: &str, target: &str, detail: &str) -> Result<()>;
-    /// Most recent first.
-    fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>>;
+    /// Record a staff action on `target` (of unit `agency`, if it concerns one).
+    fn audit(
+        &self,
+        user: Option<UserId>,
+        agency: Option<AgencyId>,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> Result<()>;
+    /// Most recent first; with `agencies`, only the entries concerning those units.
+    fn audit_log(&self, limit: i64, agencies: Option<&[AgencyId]>) -> Result<Vec<AuditEntry>>;
 }

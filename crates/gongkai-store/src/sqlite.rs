@@ -42,6 +42,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_register",
         include_str!("../migrations/sqlite/0002_register.sql"),
     ),
+    (
+        "0003_user_scope",
+        include_str!("../migrations/sqlite/0003_user_scope.sql"),
+    ),
 ];
 
 type Pool = r2d2::Pool<SqliteConnectionManager>;
@@ -435,28 +439,39 @@ fn filter_where(filter: &ReportFilter) -> (String, Option<i32>) {
     (sql, filter.year)
 }
 
-fn user_from_row(row: &Row<'_>) -> rusqlite::Result<(i64, String, String, String, String)> {
+/// A user's columns as read, before the role is parsed.
+type UserCols = (i64, String, String, String, String, Option<i64>);
+
+fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserCols> {
+    user_cols_at(row, 0)
+}
+
+/// The user columns of [`USER_COLUMNS`] starting at column `at`.
+fn user_cols_at(row: &Row<'_>, at: usize) -> rusqlite::Result<UserCols> {
     Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
+        row.get(at)?,
+        row.get(at + 1)?,
+        row.get(at + 2)?,
+        row.get(at + 3)?,
+        row.get(at + 4)?,
+        row.get(at + 5)?,
     ))
 }
 
-fn user_from_cols(c: (i64, String, String, String, String)) -> Result<User> {
-    let (id, username, display_name, role, password_hash) = c;
+fn user_from_cols(c: UserCols) -> Result<User> {
+    let (id, username, display_name, role, password_hash, agency) = c;
     Ok(User {
         id: UserId(id),
         username,
         display_name,
         role: common::parse_role(&role)?,
+        agency: agency.map(AgencyId),
         password_hash,
     })
 }
 
-const USER_SELECT: &str = "SELECT id, username, display_name, role, password_hash FROM users";
+const USER_SELECT: &str =
+    "SELECT id, username, display_name, role, password_hash, agency_id FROM users";
 
 fn batch_in(conn: &Connection, id: BatchId) -> Result<Option<Batch>> {
     let head = conn
@@ -859,15 +874,51 @@ impl Store for SqliteStore {
 
     fn set_user_role(&self, id: UserId, role: Role) -> Result<()> {
         self.write(|c| {
-            let n = c
-                .execute(
-                    "UPDATE users SET role = ?2 WHERE id = ?1",
-                    params![id.0, role.as_str()],
-                )
-                .db()?;
-            if n == 0 {
-                return Err(StoreError::NotFound(format!("用户 {id}")));
+            let scope: Option<i64> = c
+                .query_row("SELECT agency_id FROM users WHERE id = ?1", [id.0], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .db()?
+                .ok_or_else(|| StoreError::NotFound(format!("用户 {id}")))?;
+            if role == Role::Admin && scope.is_some() {
+                return Err(common::conflict_scoped_admin());
             }
+            c.execute(
+                "UPDATE users SET role = ?2 WHERE id = ?1",
+                params![id.0, role.as_str()],
+            )
+            .db()?;
+            Ok(())
+        })
+    }
+
+    fn set_user_agency(&self, id: UserId, agency: Option<AgencyId>) -> Result<()> {
+        self.write(|c| {
+            let role: String = c
+                .query_row("SELECT role FROM users WHERE id = ?1", [id.0], |r| r.get(0))
+                .optional()
+                .db()?
+                .ok_or_else(|| StoreError::NotFound(format!("用户 {id}")))?;
+            if let Some(agency) = agency {
+                if common::parse_role(&role)? == Role::Admin {
+                    return Err(common::conflict_scoped_admin());
+                }
+                let known = c
+                    .query_row("SELECT 1 FROM agencies WHERE id = ?1", [agency.0], |_| {
+                        Ok(())
+                    })
+                    .optional()
+                    .db()?;
+                if known.is_none() {
+                    return Err(StoreError::NotFound(format!("单位 {agency}")));
+                }
+            }
+            c.execute(
+                "UPDATE users SET agency_id = ?2 WHERE id = ?1",
+                params![id.0, agency.map(|a| a.0)],
+            )
+            .db()?;
             Ok(())
         })
     }
@@ -915,7 +966,7 @@ impl Store for SqliteStore {
         let found = conn
             .prepare_cached(
                 "SELECT s.token_hash, s.csrf_token, s.expires_at, \
-                 u.id, u.username, u.display_name, u.role, u.password_hash \
+                 u.id, u.username, u.display_name, u.role, u.password_hash, u.agency_id \
                  FROM sessions s JOIN users u ON u.id = s.user_id \
                  WHERE s.token_hash = ?1 AND s.expires_at > ?2",
             )
@@ -925,7 +976,7 @@ impl Store for SqliteStore {
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, i64>(2)?,
-                    (r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?),
+                    user_cols_at(r, 3)?,
                 ))
             })
             .optional()
@@ -985,7 +1036,7 @@ impl Store for SqliteStore {
         let conn = self.conn()?;
         let cols = conn
             .prepare_cached(
-                "SELECT u.id, u.username, u.display_name, u.role, u.password_hash \
+                "SELECT u.id, u.username, u.display_name, u.role, u.password_hash, u.agency_id \
                  FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1",
             )
             .db()?

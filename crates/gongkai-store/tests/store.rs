@@ -780,6 +780,75 @@ fn users_roles_and_conflicts(db: &TestDb) {
 
 use gongkai_store::UserId;
 
+/// 单位范围: set, read back through every way a user is loaded, cleared; admins cannot be
+/// scoped (nor scoped users made admins); unknown users and units are `NotFound`.
+fn users_scoped_to_an_agency(db: &TestDb) {
+    let store = db.store();
+    let county = store
+        .ensure_agency("示例县", AgencyLevel::County, None)
+        .unwrap();
+    let clerk = store
+        .create_user("clerk", "信息员", "h", Role::Supervisor)
+        .unwrap();
+    let admin = store
+        .create_user("root", "管理员", "h", Role::Admin)
+        .unwrap();
+    assert_eq!(store.user(clerk).unwrap().unwrap().agency, None);
+
+    store.set_user_agency(clerk, Some(county)).unwrap();
+    assert_eq!(store.user(clerk).unwrap().unwrap().agency, Some(county));
+    assert_eq!(
+        store.user_by_name("clerk").unwrap().unwrap().agency,
+        Some(county)
+    );
+    let listed = store.users().unwrap();
+    let listed = listed.iter().find(|u| u.id == clerk).unwrap();
+    assert_eq!(listed.agency, Some(county));
+    store
+        .create_session(&Session {
+            token_hash: sha256_hex(b"scoped"),
+            user: clerk,
+            csrf_token: "c".into(),
+            expires_at: i64::MAX,
+        })
+        .unwrap();
+    let (_, via_session) = store.session(&sha256_hex(b"scoped"), 0).unwrap().unwrap();
+    assert_eq!(via_session.agency, Some(county));
+    store
+        .create_api_token(clerk, &sha256_hex(b"tok"), "t")
+        .unwrap();
+    let via_token = store
+        .user_for_api_token(&sha256_hex(b"tok"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(via_token.agency, Some(county));
+
+    // Admins are never scoped, and a scoped user does not become an admin.
+    assert!(matches!(
+        store.set_user_agency(admin, Some(county)),
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.set_user_role(clerk, Role::Admin),
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.user(clerk).unwrap().unwrap().role, Role::Supervisor);
+    assert!(matches!(
+        store.set_user_agency(clerk, Some(AgencyId(999_999))),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.set_user_agency(UserId(999_999), None),
+        Err(StoreError::NotFound(_))
+    ));
+    // A failed change leaves the scope as it was.
+    assert_eq!(store.user(clerk).unwrap().unwrap().agency, Some(county));
+
+    store.set_user_agency(clerk, None).unwrap();
+    assert_eq!(store.user(clerk).unwrap().unwrap().agency, None);
+    store.set_user_role(clerk, Role::Admin).unwrap();
+}
+
 fn sessions_expire_and_purge(db: &TestDb) {
     let store = db.store();
     let user = store.create_user("s", "S", "h", Role::Viewer).unwrap();
@@ -1729,28 +1798,56 @@ fn audit_log_newest_first(db: &TestDb) {
     let admin = store
         .create_user("admin", "管理员", "hash", Role::Admin)
         .unwrap();
-    assert!(store.audit_log(10).unwrap().is_empty());
+    let bureau = store
+        .ensure_agency("示例县数据资源局", AgencyLevel::Department, None)
+        .unwrap();
+    let other = store
+        .ensure_agency("示例县财政局", AgencyLevel::Department, None)
+        .unwrap();
+    assert!(store.audit_log(10, None).unwrap().is_empty());
     let before = unix_now();
     store
-        .audit(Some(admin), "user.create", "clerk", "角色：监督")
+        .audit(Some(admin), None, "user.create", "clerk", "角色：监督")
         .unwrap();
     store
-        .audit(Some(admin), "request.event", "YSQ-1", "作出答复")
+        .audit(
+            Some(admin),
+            Some(bureau),
+            "request.event",
+            "YSQ-1",
+            "作出答复",
+        )
         .unwrap();
-    store.audit(None, "report.delete", "17", "").unwrap();
-    let log = store.audit_log(10).unwrap();
+    store
+        .audit(Some(admin), Some(other), "request.create", "YSQ-2", "")
+        .unwrap();
+    store.audit(None, None, "report.delete", "17", "").unwrap();
+    let log = store.audit_log(10, None).unwrap();
     assert_eq!(
         log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
-        vec!["report.delete", "request.event", "user.create"]
+        vec![
+            "report.delete",
+            "request.create",
+            "request.event",
+            "user.create"
+        ]
     );
     assert_eq!(log[0].user, None);
-    assert_eq!(log[1].user, Some(admin));
-    assert_eq!(log[1].target, "YSQ-1");
-    assert_eq!(log[1].detail, "作出答复");
+    assert_eq!(log[2].user, Some(admin));
+    assert_eq!(log[2].agency, Some(bureau));
+    assert_eq!(log[2].target, "YSQ-1");
+    assert_eq!(log[2].detail, "作出答复");
     assert!(log.iter().all(|e| e.at >= before));
-    assert!(log[0].id > log[1].id && log[1].id > log[2].id);
-    assert_eq!(store.audit_log(2).unwrap(), log[..2].to_vec());
-    assert!(store.audit_log(0).unwrap().is_empty());
+    assert!(log.windows(2).all(|w| w[0].id > w[1].id));
+    assert_eq!(store.audit_log(2, None).unwrap(), log[..2].to_vec());
+    assert!(store.audit_log(0, None).unwrap().is_empty());
+
+    // Only the entries of the given units (a scoped user's view).
+    let only_bureau = store.audit_log(10, Some(&[bureau])).unwrap();
+    assert_eq!(only_bureau, vec![log[2].clone()]);
+    let both = store.audit_log(10, Some(&[bureau, other])).unwrap();
+    assert_eq!(both, log[1..3].to_vec());
+    assert!(store.audit_log(10, Some(&[])).unwrap().is_empty());
 }
 
 // ── the runner ──────────────────────────────────────────────────────────────
@@ -1790,6 +1887,7 @@ suite!(
     hierarchy_and_cycles,
     batches_keep_items_in_order,
     users_roles_and_conflicts,
+    users_scoped_to_an_agency,
     sessions_expire_and_purge,
     api_tokens,
     concurrent_imports_of_the_same_files,

@@ -190,6 +190,9 @@ enum UserAction {
         /// 显示的姓名（默认同用户名）
         #[arg(long)]
         name: Option<String>,
+        /// 单位范围：只能办理该单位及其下级单位的登记簿（单位名称，须已存在；管理员不可限定）
+        #[arg(long)]
+        agency: Option<String>,
         #[arg(long, env = "GONGKAI_DATABASE", default_value = "gongkai.db")]
         database: String,
     },
@@ -357,11 +360,18 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     username,
                     role,
                     name,
+                    agency,
                     database,
                 },
         } => {
             drop(out);
-            serve::add_user(&database, &username, name.as_deref(), &role)
+            serve::add_user(
+                &database,
+                &username,
+                name.as_deref(),
+                &role,
+                agency.as_deref(),
+            )
         }
         Command::Calendar { action } => calendar_cmd::run(action, &mut out),
         Command::Request { action } => register_cmd::run(*action, &mut out),

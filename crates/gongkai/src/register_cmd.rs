@@ -543,6 +543,7 @@ pub fn run(action: RequestAction, out: &mut impl Write) -> anyhow::Result<u8> {
             };
             let _ = store.audit(
                 recorded_by,
+                Some(agency_id),
                 "request.create",
                 &request.id.0,
                 "gongkai request add",
@@ -683,7 +684,13 @@ pub fn run(action: RequestAction, out: &mut impl Write) -> anyhow::Result<u8> {
             }
             let recorded_by = user_id(store.as_ref(), &by);
             store.append_request_events(&code, stored.request.log.len(), &updated, recorded_by)?;
-            let _ = store.audit(recorded_by, "request.event", &code, action.label_zh());
+            let _ = store.audit(
+                recorded_by,
+                Some(stored.agency),
+                "request.event",
+                &code,
+                action.label_zh(),
+            );
             writeln!(
                 out,
                 "{code}：已登记“{}”（{}，经办人{by}）",

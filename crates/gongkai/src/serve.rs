@@ -69,8 +69,24 @@ pub fn add_user(
     username: &str,
     display: Option<&str>,
     role: &str,
+    agency: Option<&str>,
 ) -> anyhow::Result<u8> {
     let store = open_store(database)?;
+    // The scope is resolved before the password is asked for: a wrong name creates nothing.
+    let scope = match agency.map(str::trim).filter(|a| !a.is_empty()) {
+        None => None,
+        Some(name) => Some(
+            store
+                .agencies()?
+                .into_iter()
+                .find(|a| a.name == name)
+                .map(|a| (a.id, a.name))
+                .ok_or_else(|| anyhow::anyhow!("没有名为“{name}”的单位；未创建用户"))?,
+        ),
+    };
+    if scope.is_some() && role == "admin" {
+        anyhow::bail!("管理员不限定单位范围；未创建用户");
+    }
     let password = match std::env::var("GONGKAI_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
@@ -86,8 +102,17 @@ pub fn add_user(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let hash =
         gongkai_server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
-    store.create_user(username, display, &hash, role)?;
-    println!("已创建用户 {username}（{}）", role.label_zh());
+    let id = store.create_user(username, display, &hash, role)?;
+    match scope {
+        Some((agency, name)) => {
+            store.set_user_agency(id, Some(agency))?;
+            println!(
+                "已创建用户 {username}（{}，单位范围：{name}）",
+                role.label_zh()
+            );
+        }
+        None => println!("已创建用户 {username}（{}）", role.label_zh()),
+    }
     Ok(0)
 }
 

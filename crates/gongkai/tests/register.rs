@@ -235,6 +235,42 @@ fn show_json(db: &Path, code: &str) -> serde_json::Value {
     serde_json::from_str(&ok(&run_db(db, &["request", "show", code, "--json"]))).unwrap()
 }
 
+/// `gongkai user add --agency`: a clerk limited to one unit; an unknown unit or a scoped admin
+/// is refused before anything is created.
+#[test]
+fn user_add_with_a_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("scope.db");
+    add(&db, "张三", "自然人", "2024-09-27");
+    let user_add = |name: &str, role: &str, agency: &str| {
+        bin()
+            .env("GONGKAI_PASSWORD", "a-long-password")
+            .args(["user", "add", name, "--role", role, "--agency", agency])
+            .arg("--database")
+            .arg(&db)
+            .output()
+            .expect("run gongkai")
+    };
+    let o = user_add("clerk", "supervisor", AGENCY);
+    assert!(ok(&o).contains("单位范围：示例县数据资源局"));
+    let refused = user_add("nobody", "supervisor", "不存在的单位");
+    assert_ne!(refused.status.code(), Some(0));
+    assert!(stderr(&refused).contains("没有名为“不存在的单位”的单位"));
+    let refused = user_add("boss", "admin", AGENCY);
+    assert_ne!(refused.status.code(), Some(0));
+    assert!(stderr(&refused).contains("管理员不限定单位范围"));
+
+    let store = gongkai_store::open(&db.display().to_string()).unwrap();
+    let clerk = store.user_by_name("clerk").unwrap().unwrap();
+    let unit = store
+        .agency(clerk.agency.expect("scoped"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(unit.name, AGENCY);
+    assert!(store.user_by_name("nobody").unwrap().is_none());
+    assert!(store.user_by_name("boss").unwrap().is_none());
+}
+
 #[test]
 fn request_round_trip_and_illegal_transitions_change_nothing() {
     let dir = tempfile::tempdir().unwrap();

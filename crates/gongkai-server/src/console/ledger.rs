@@ -928,6 +928,7 @@ pub async fn upload(
             .count();
         let _ = store.audit(
             Some(user),
+            Some(agency),
             "ledger.import",
             &file_name,
             &format!("导入 {imported} 行，拒绝 {} 行", results.len() - imported),

@@ -17,8 +17,12 @@
 //! * **One agency at a time.** The register belongs to an agency. The console works on the
 //!   agency chosen on `/console` (remembered in the `gk_agency` cookie); every link and form
 //!   also carries `?agency=ID`, so two tabs on two agencies do not interfere.
-//! * **Roles and audit.** Viewers read everything; every change needs the Supervisor role, a
-//!   valid CSRF token, and is written to the audit log (`/console/audit`).
+//! * **Roles, scope and audit.** Viewers read; every change needs the Supervisor role, a valid
+//!   CSRF token, and is written to the audit log (`/console/audit`) with the unit it concerns.
+//!   A user with a 单位范围 (`User::agency`) opens only that unit and the units under it —
+//!   the queue, every request page and form, the audit log — and gets 403 for any other;
+//!   registers hold applicants' personal data, so this is checked on every console route
+//!   (the `Desk` extractor, and the request pages, which find the unit from the request).
 //! * **Concurrent clerks.** Each action form carries the log length it was rendered from;
 //!   the store refuses an append that does not follow the stored log, so the second of two
 //!   clerks acting on the same request is told to reload instead of acting on a stale state.
@@ -125,18 +129,45 @@ impl FromRequestParts<AppState> for Desk {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Desk, Response> {
         let staff = Staff::from_request_parts(parts, state).await?;
         let explicit = query_agency(&parts.uri).map_err(IntoResponse::into_response)?;
-        let Some(id) = explicit.or_else(|| cookie_agency(&parts.headers)) else {
-            return Err(Redirect::to("/console").into_response());
-        };
-        match state.db(move |s| s.agency(AgencyId(id))).await {
+        let remembered = cookie_agency(&parts.headers);
+        match resolve_agency(state, &staff, explicit, remembered).await {
             Ok(Some(agency)) => Ok(Desk { staff, agency }),
-            Ok(None) if explicit.is_some() => {
-                Err(AppError::NotFound(format!("单位 {id}")).into_response())
-            }
-            // A remembered agency that no longer exists: choose again.
             Ok(None) => Err(Redirect::to("/console").into_response()),
             Err(e) => Err(e.into_response()),
         }
+    }
+}
+
+/// The unit the console works on: the one named by `?agency=` (which must exist and lie in
+/// the user's 单位范围), else the one remembered in the cookie (ignored when gone or out of
+/// scope — a shared browser), else the user's own scope unit; `None` when the user must choose.
+pub async fn resolve_agency(
+    state: &AppState,
+    staff: &Staff,
+    explicit: Option<i64>,
+    remembered: Option<i64>,
+) -> Result<Option<Agency>, AppError> {
+    if let Some(id) = explicit {
+        let agency = state
+            .db(move |s| s.agency(AgencyId(id)))
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("单位 {id}")))?;
+        auth::ensure_in_scope(state, &staff.user, &agency).await?;
+        return Ok(Some(agency));
+    }
+    if let Some(id) = remembered {
+        if let Some(agency) = state.db(move |s| s.agency(AgencyId(id))).await? {
+            if auth::ensure_in_scope(state, &staff.user, &agency)
+                .await
+                .is_ok()
+            {
+                return Ok(Some(agency));
+            }
+        }
+    }
+    match staff.user.agency {
+        Some(own) => Ok(state.db(move |s| s.agency(own)).await?),
+        None => Ok(None),
     }
 }
 

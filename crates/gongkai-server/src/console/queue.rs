@@ -6,7 +6,8 @@
 //! for a correction has no due date and no mark.
 
 use super::{
-    cookie_agency, href, parse_year, query_agency, shell, status_label, today, Desk, AGENCY_COOKIE,
+    cookie_agency, href, parse_year, query_agency, resolve_agency, shell, status_label, today,
+    Desk, AGENCY_COOKIE,
 };
 use crate::auth::{self, Staff};
 use crate::{ui, AppError, AppState};
@@ -82,19 +83,12 @@ pub async fn index(
     Query(q): Query<QueueQuery>,
 ) -> Result<Response, AppError> {
     let explicit = query_agency(&uri)?;
-    let wanted = if q.choose.is_some() {
+    let agency = if q.choose.is_some() {
         None
     } else {
-        explicit.or_else(|| cookie_agency(&headers))
-    };
-    let agency = match wanted {
-        Some(id) => state.db(move |s| s.agency(AgencyId(id))).await?,
-        None => None,
+        resolve_agency(&state, &staff, explicit, cookie_agency(&headers)).await?
     };
     let Some(agency) = agency else {
-        if let (Some(id), None) = (explicit, &q.choose) {
-            return Err(AppError::NotFound(format!("单位 {id}")));
-        }
         return chooser(&state, &staff).await;
     };
     let page = queue_page(&state, Desk { staff, agency }, &q).await?;
@@ -113,7 +107,11 @@ pub async fn index(
 }
 
 async fn chooser(state: &AppState, staff: &Staff) -> Result<Response, AppError> {
-    let agencies = state.db(|s| s.agencies()).await?;
+    let mut agencies = state.db(|s| s.agencies()).await?;
+    let scope = auth::scope_units(state, &staff.user).await?;
+    if let Some(units) = &scope {
+        agencies.retain(|a| units.contains(&a.id));
+    }
     let body = html! {
         h1 { "工作台：选择单位" }
         p { "登记簿属于一个单位（行政机关）。请选择要办理的单位；选择会记在本浏览器中，可随时切换。" }
@@ -126,7 +124,9 @@ async fn chooser(state: &AppState, staff: &Staff) -> Result<Response, AppError> 
                 }
             }
         }
-        @if staff.user.role.allows(Role::Supervisor) {
+        @if scope.is_some() {
+            p.muted { "本账号限定于上列单位（单位范围由管理员设置）。" }
+        } @else if staff.user.role.allows(Role::Supervisor) {
             form.box method="post" action="/console/agency" {
                 (ui::csrf_field(staff))
                 label { "登记新单位 " input type="text" name="name" required maxlength="100" placeholder="例如：示例县数据资源局"; }
@@ -151,7 +151,7 @@ pub async fn choose_agency(
     staff: Staff,
     Form(form): Form<AgencyForm>,
 ) -> Result<Response, AppError> {
-    staff.require(Role::Supervisor)?;
+    staff.require_centre(Role::Supervisor)?;
     staff.check_csrf(&form.csrf)?;
     let name = form.name.trim().to_string();
     let n = name.chars().count();
@@ -162,7 +162,7 @@ pub async fn choose_agency(
     let id = state
         .db(move |s| {
             let id = s.ensure_agency(&name, AgencyLevel::Department, None)?;
-            s.audit(Some(user), "agency.open", &id.to_string(), &name)?;
+            s.audit(Some(user), Some(id), "agency.open", &id.to_string(), &name)?;
             Ok(id)
         })
         .await?;
@@ -306,19 +306,35 @@ pub fn outcome_label(id: &str) -> String {
 
 /// The audit log (most recent first).
 pub async fn audit(State(state): State<AppState>, desk: Desk) -> Result<Response, AppError> {
-    let (entries, users) = state.db(|s| Ok((s.audit_log(300)?, s.users()?))).await?;
+    let scope = auth::scope_units(&state, &desk.staff.user).await?;
+    let scoped = scope.is_some();
+    let (entries, users, agencies) = state
+        .db(move |s| {
+            Ok((
+                s.audit_log(300, scope.as_deref())?,
+                s.users()?,
+                s.agencies()?,
+            ))
+        })
+        .await?;
     let names: HashMap<UserId, String> =
         users.into_iter().map(|u| (u.id, u.display_name)).collect();
+    let units: HashMap<AgencyId, String> = agencies.into_iter().map(|a| (a.id, a.name)).collect();
     let body = html! {
         h1 { "操作记录" }
-        p.muted { "工作台中每一次登记、办理、导入和修改都记录在此（最近 300 条，所有单位）。" }
+        p.muted {
+            "工作台中每一次登记、办理、导入和修改都记录在此（最近 300 条，"
+            @if scoped { "本账号单位范围内的单位" } @else { "所有单位" }
+            "）。"
+        }
         table.grid #audit {
-            thead { tr { th { "时间" } th { "操作人" } th { "操作" } th { "对象" } th { "说明" } } }
+            thead { tr { th { "时间" } th { "操作人" } th { "单位" } th { "操作" } th { "对象" } th { "说明" } } }
             tbody {
                 @for e in &entries {
                     tr {
                         td { (ui::format_time(e.at)) }
                         td { (e.user.and_then(|u| names.get(&u).cloned()).unwrap_or_else(|| "—".into())) }
+                        td { (e.agency.and_then(|a| units.get(&a).cloned()).unwrap_or_else(|| "—".into())) }
                         td { (action_label(&e.action)) }
                         td { code { (e.target) } }
                         td { (e.detail) }
@@ -349,6 +365,8 @@ fn action_label(action: &str) -> &str {
         "publication.create" => "登记公开文件",
         "publication.repeal" => "登记废止",
         "counts.save" => "保存表二数据",
+        "user.create" => "新建用户",
+        "user.scope" => "设置单位范围",
         other => other,
     }
 }

@@ -259,7 +259,7 @@ pub async fn create_appeal(
     state
         .db(move |s| {
             s.save_appeal(agency, &appeal)?;
-            s.audit(Some(user), "appeal.create", &target, &detail)
+            s.audit(Some(user), Some(agency), "appeal.create", &target, &detail)
         })
         .await?;
     Ok(Redirect::to(&href(agency, "/console/appeals?ok=1")).into_response())
@@ -321,7 +321,13 @@ pub async fn decide_appeal(
     state
         .db(move |s| {
             s.save_appeal(agency, &appeal)?;
-            s.audit(Some(user), "appeal.decide", &appeal.id, &detail)
+            s.audit(
+                Some(user),
+                Some(agency),
+                "appeal.decide",
+                &appeal.id,
+                &detail,
+            )
         })
         .await?;
     Ok(Redirect::to(&href(agency, "/console/appeals?ok=1")).into_response())
@@ -642,7 +648,13 @@ async fn save_publication(
     state
         .db(move |s| {
             s.save_publication(&record)?;
-            s.audit(Some(user), action, &record.publication.id, &detail)
+            s.audit(
+                Some(user),
+                Some(record.agency),
+                action,
+                &record.publication.id,
+                &detail,
+            )
         })
         .await?;
     // The save has succeeded; an indexing failure is logged, not reported as a failed save
@@ -1233,6 +1245,7 @@ pub async fn save_counts(
             s.save_proactive_counts(agency, year, &counts)?;
             s.audit(
                 Some(user),
+                Some(agency),
                 "counts.save",
                 &format!("{agency}/{year}"),
                 &format!("{year}年度表二数据，填写{filled}项"),

@@ -11,7 +11,7 @@ use super::{
     flash_error, flash_ok, from_serde_name, not_future, parse_date, serde_name, shell, today,
     tracking_code, with_status, Desk,
 };
-use crate::auth::Staff;
+use crate::auth::{self, Staff};
 use crate::{ui, AppError, AppState};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
@@ -251,7 +251,7 @@ pub fn store_new_request(
         };
         match store.create_request(&new) {
             Ok(()) => {
-                store.audit(user, audit.0, code, audit.1)?;
+                store.audit(user, Some(agency), audit.0, code, audit.1)?;
                 return Ok(code.clone());
             }
             Err(StoreError::Conflict(_)) => continue,
@@ -354,6 +354,7 @@ async fn render_detail(
         .await?;
     let stored = stored.ok_or_else(|| AppError::NotFound(format!("申请 {code}")))?;
     let agency_id = stored.agency;
+    auth::ensure_unit_in_scope(state, &staff.user, agency_id).await?;
     let agency = state
         .db(move |s| s.agency(agency_id))
         .await?
@@ -739,6 +740,8 @@ pub async fn event(
         .db(move |s| s.request(&c))
         .await?
         .ok_or_else(|| AppError::NotFound(format!("申请 {code}")))?;
+    let agency = stored.agency;
+    auth::ensure_unit_in_scope(&state, &staff.user, agency).await?;
     let refuse = |status: StatusCode, msg: String| {
         let (state, staff, code) = (&state, &staff, &code);
         async move { render_detail(state, staff, code, Some((status, msg)), None).await }
@@ -779,7 +782,7 @@ pub async fn event(
     let saved = state
         .db(move |s| {
             s.append_request_events(&c, old_len, &updated, Some(user))?;
-            s.audit(Some(user), "request.event", &c, &detail)
+            s.audit(Some(user), Some(agency), "request.event", &c, &detail)
         })
         .await;
     match saved {

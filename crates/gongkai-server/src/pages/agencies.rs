@@ -95,7 +95,7 @@ pub async fn show(
         h2 { "报告" }
         @if summaries.is_empty() { p.muted { "没有该单位的报告。" } }
         @else { (crate::pages::reports::summary_table(&summaries)) }
-        @if staff.user.role.allows(Role::Supervisor) {
+        @if staff.user.role.allows(Role::Supervisor) && staff.user.agency.is_none() {
             h2 { "层级设置" }
             form.box method="post" action={ "/agencies/" (agency.id) } {
                 (ui::csrf_field(&staff))
@@ -130,7 +130,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Form(form): Form<PlaceForm>,
 ) -> Result<Response, AppError> {
-    staff.require(Role::Supervisor)?;
+    staff.require_centre(Role::Supervisor)?;
     staff.check_csrf(&form.csrf)?;
     let level = AgencyLevel::parse(&form.level)
         .ok_or_else(|| AppError::BadRequest(format!("未知层级“{}”", form.level)))?;

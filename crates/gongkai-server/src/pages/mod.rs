@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/export/reports.jsonl", get(reports::export_all))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}/role", post(users::set_role))
+        .route("/users/{id}/scope", post(users::set_scope))
         .route("/tokens", post(users::create_token))
 }
 

@@ -39,7 +39,8 @@ fn login_page(state: &AppState, next: &str, csrf: &str, error: Option<&str>) -> 
                 p { b { "演示账号" } "（仅演示模式，密码均为 " code { "demo" } "）：" }
                 ul {
                     li { code { "admin" } " — 管理员：全部功能，含用户与令牌管理" }
-                    li { code { "jiandu" } " — 监督：导入报告、维护单位" }
+                    li { code { "jiandu" } " — 监督：导入报告、维护单位、办理所有单位的登记簿" }
+                    li { code { "xinxiyuan" } " — 信息员（监督，限示例县数据资源局）：只能办理本单位的登记簿" }
                     li { code { "chakan" } " — 查看：浏览、比较、汇总、导出" }
                 }
             }

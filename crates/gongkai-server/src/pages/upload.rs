@@ -10,7 +10,7 @@ use gongkai_store::{Batch, BatchId, Role, UserId};
 use maud::html;
 
 pub async fn form(staff: Staff, State(state): State<AppState>) -> Result<Response, AppError> {
-    staff.require(Role::Supervisor)?;
+    staff.require_centre(Role::Supervisor)?;
     let limit_mb = state.config.limits.max_file_bytes / 1024 / 1024;
     let total_mb = state.config.max_upload_bytes / 1024 / 1024;
     let body = html! {
@@ -141,7 +141,7 @@ pub async fn upload(
     staff: Staff,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    staff.require(Role::Supervisor)?;
+    staff.require_centre(Role::Supervisor)?;
     let form = read_multipart(multipart, state.config.max_upload_bytes / 1024 / 1024).await?;
     staff.check_csrf(&form.csrf)?;
     if form.files.is_empty() {

@@ -4,18 +4,26 @@ use crate::auth::{self, Staff};
 use crate::{ui, AppError, AppState};
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use gongkai_store::{sha256_hex, Role, UserId};
+use gongkai_store::{sha256_hex, AgencyId, Role, UserId};
 use maud::html;
 use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Up to this many units are offered as suggestions (`<datalist>`) in the scope fields.
+const SUGGESTED_UNITS: usize = 2000;
 
 pub async fn list(State(state): State<AppState>, staff: Staff) -> Result<Response, AppError> {
     staff.require(Role::Admin)?;
-    let users = state.db(|s| s.users()).await?;
+    let (users, agencies) = state.db(|s| Ok((s.users()?, s.agencies()?))).await?;
+    let names: HashMap<AgencyId, &str> = agencies.iter().map(|a| (a.id, a.name.as_str())).collect();
     let roles = [Role::Viewer, Role::Supervisor, Role::Admin];
     let body = html! {
         h1 { "用户与角色" }
-        table.grid {
-            thead { tr { th { "用户名" } th { "姓名" } th { "角色" } } }
+        datalist #units {
+            @for a in agencies.iter().take(SUGGESTED_UNITS) { option value=(a.name) {} }
+        }
+        table.grid #users {
+            thead { tr { th { "用户名" } th { "姓名" } th { "角色" } th { "单位范围" } } }
             tbody { @for u in &users { tr {
                 td { (u.username) }
                 td { (u.display_name) }
@@ -28,6 +36,19 @@ pub async fn list(State(state): State<AppState>, staff: Staff) -> Result<Respons
                         " " button.secondary type="submit" { "修改" }
                     }
                 }
+                td {
+                    @if u.role == Role::Admin {
+                        span.muted { "全部单位（管理员）" }
+                    } @else {
+                        form.inline method="post" action={ "/users/" (u.id) "/scope" } {
+                            (ui::csrf_field(&staff))
+                            input type="text" name="agency" list="units" maxlength="100"
+                                aria-label={ (u.username) " 的单位范围" } placeholder="全部单位"
+                                value=(u.agency.and_then(|a| names.get(&a).copied()).unwrap_or(""));
+                            " " button.secondary type="submit" { "设置" }
+                        }
+                    }
+                }
             } } }
         }
         h2 { "新建用户" }
@@ -37,9 +58,14 @@ pub async fn list(State(state): State<AppState>, staff: Staff) -> Result<Respons
             label { "姓名 " input type="text" name="display_name" required maxlength="60"; }
             label { "初始密码 " input type="password" name="password" required minlength="8" autocomplete="new-password"; }
             label { "角色 " select name="role" { @for r in roles { option value=(r.as_str()) { (r.label_zh()) } } } }
+            label { "单位范围 " input type="text" name="agency" list="units" maxlength="100" placeholder="留空：全部单位"; }
             button type="submit" { "创建" }
         }
-        p.muted { "角色：查看（浏览、比较、汇总、导出）⊂ 监督（另可导入报告、维护单位）⊂ 管理员（另可管理用户、删除报告）。" }
+        p.muted { "角色：查看（浏览、比较、汇总、导出）⊂ 监督（另可导入报告、维护单位、办理登记簿）⊂ 管理员（另可管理用户、删除报告）。" }
+        p.muted {
+            "单位范围：填写一个单位名称后，该账号在工作台只能打开这个单位及其下级单位的登记簿（含申请人的个人信息），"
+            "操作记录也只显示这些单位的；在监督中心可以浏览已公开的年报，但不能导入报告或调整单位。留空表示全部单位。管理员不限定单位范围。"
+        }
     };
     Ok(ui::page("用户", Some(&staff), "/users", body).into_response())
 }
@@ -52,6 +78,36 @@ pub struct NewUserForm {
     display_name: String,
     password: String,
     role: String,
+    /// 单位范围 by unit name; empty for every unit.
+    #[serde(default)]
+    agency: String,
+}
+
+/// The unit named `name` for a 单位范围 (`None` for an empty field), or a clear error.
+async fn scope_named(
+    state: &AppState,
+    name: &str,
+    role: Role,
+) -> Result<Option<AgencyId>, AppError> {
+    let name = name.trim().to_string();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    if role == Role::Admin {
+        return Err(AppError::BadRequest(
+            "管理员不限定单位范围：请清空“单位范围”，或选择其他角色".into(),
+        ));
+    }
+    let wanted = name.clone();
+    let found = state
+        .db(move |s| Ok(s.agencies()?.into_iter().find(|a| a.name == wanted)))
+        .await?;
+    match found {
+        Some(a) => Ok(Some(a.id)),
+        None => Err(AppError::BadRequest(format!(
+            "没有名为“{name}”的单位（请按“单位”页上的名称填写）"
+        ))),
+    }
 }
 
 /// Validate a new account's fields; the message names the field.
@@ -93,10 +149,62 @@ pub async fn create(
         &form.password,
         &form.role,
     )?;
+    // The scope is checked before anything is created, so a wrong unit name creates nothing.
+    let scope = scope_named(&state, &form.agency, role).await?;
     let hash = auth::hash_password(&form.password)?;
     let (username, display) = (form.username.clone(), form.display_name.trim().to_string());
+    let admin = staff.user.id;
     state
-        .db(move |s| s.create_user(&username, &display, &hash, role))
+        .db(move |s| {
+            let id = s.create_user(&username, &display, &hash, role)?;
+            if scope.is_some() {
+                s.set_user_agency(id, scope)?;
+            }
+            s.audit(
+                Some(admin),
+                scope,
+                "user.create",
+                &username,
+                role.label_zh(),
+            )
+        })
+        .await?;
+    Ok(Redirect::to("/users").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ScopeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    agency: String,
+}
+
+/// Set or clear a user's 单位范围.
+pub async fn set_scope(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<ScopeForm>,
+) -> Result<Response, AppError> {
+    staff.require(Role::Admin)?;
+    staff.check_csrf(&form.csrf)?;
+    let user = state
+        .db(move |s| s.user(UserId(id)))
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("用户 {id}")))?;
+    let scope = scope_named(&state, &form.agency, user.role).await?;
+    let admin = staff.user.id;
+    state
+        .db(move |s| {
+            s.set_user_agency(user.id, scope)?;
+            let detail = if scope.is_some() {
+                "限定单位范围"
+            } else {
+                "取消单位范围（全部单位）"
+            };
+            s.audit(Some(admin), scope, "user.scope", &user.username, detail)
+        })
         .await?;
     Ok(Redirect::to("/users").into_response())
 }

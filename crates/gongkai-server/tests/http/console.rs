@@ -31,6 +31,7 @@ on_both_backends!(
     ledger_import_reports_every_row,
     report_has_no_errors_and_docx_reads_back,
     viewers_cannot_change_anything,
+    scoped_users_work_only_on_their_units,
 );
 
 fn start(backend: Backend) -> Option<TestServer> {
@@ -323,7 +324,7 @@ fn intake_detail_answer_and_queue(backend: Backend) {
     }
     let audit = get_text(&server, &client, &format!("/console/audit?agency={agency}"));
     assert!(audit.contains("登记申请") && audit.contains("办理申请") && audit.contains(&code));
-    let entries = server.store.audit_log(50).unwrap();
+    let entries = server.store.audit_log(50, None).unwrap();
     assert_eq!(
         entries
             .iter()
@@ -697,7 +698,7 @@ fn ledger_import_reports_every_row(backend: Backend) {
     assert_eq!(count(&server, agency), 5);
     assert!(server
         .store
-        .audit_log(100)
+        .audit_log(100, None)
         .unwrap()
         .iter()
         .any(|e| e.action == "ledger.import"));
@@ -911,6 +912,213 @@ fn report_has_no_errors_and_docx_reads_back(backend: Backend) {
             .unwrap();
         assert_eq!(resp.status().as_u16(), 400, "{year}");
     }
+}
+
+/// Create a user on the admin's `/users` form; the response.
+fn post_new_user(
+    server: &TestServer,
+    admin: &Client,
+    username: &str,
+    role: &str,
+    agency: &str,
+) -> Response {
+    let csrf = server.csrf(admin);
+    admin
+        .post(server.url("/users"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", username),
+            ("display_name", "信息员"),
+            ("password", support::PASSWORD),
+            ("role", role),
+            ("agency", agency),
+        ])
+        .send()
+        .unwrap()
+}
+
+/// 单位范围: a clerk limited to one unit opens that unit and the units under it — queue,
+/// requests, audit log — and nothing else, cannot act on another unit's request, and cannot
+/// change the supervision centre. The admin sets and clears the scope on `/users`.
+fn scoped_users_work_only_on_their_units(backend: Backend) {
+    use gongkai_store::AgencyLevel;
+    let Some(server) = start(backend) else { return };
+    let supervisor = server.login("supervisor");
+    let bureau = open_agency(&server, &supervisor, "示例县数据资源局");
+    let centre = open_agency(&server, &supervisor, "示例县数据资源局信息中心");
+    let other = open_agency(&server, &supervisor, "示例市财政局");
+    server
+        .store
+        .set_agency_place(
+            AgencyId(centre),
+            AgencyLevel::Department,
+            Some(AgencyId(bureau)),
+        )
+        .unwrap();
+    let code_bureau = new_request(&server, &supervisor, bureau, &[]);
+    let code_centre = new_request(&server, &supervisor, centre, &[]);
+    let code_other = new_request(
+        &server,
+        &supervisor,
+        other,
+        &[
+            ("id_number", "110101198002023456"),
+            ("phone", "13911112222"),
+        ],
+    );
+
+    // The admin creates the clerk with a scope; a wrong unit name or a scoped admin creates
+    // nothing.
+    let admin = server.login("admin");
+    let before = server.store.users().unwrap().len();
+    let resp = post_new_user(&server, &admin, "nobody", "supervisor", "不存在的单位");
+    assert_eq!(resp.status().as_u16(), 400);
+    assert!(resp
+        .text()
+        .unwrap()
+        .contains("没有名为“不存在的单位”的单位"));
+    let resp = post_new_user(&server, &admin, "scoped-admin", "admin", "示例县数据资源局");
+    assert_eq!(resp.status().as_u16(), 400);
+    assert_eq!(server.store.users().unwrap().len(), before);
+    let resp = post_new_user(&server, &admin, "clerk", "supervisor", "示例县数据资源局");
+    assert_eq!(
+        resp.status().as_u16(),
+        303,
+        "{}",
+        resp.text().unwrap_or_default()
+    );
+    let clerk_user = server.store.user_by_name("clerk").unwrap().unwrap();
+    assert_eq!(clerk_user.agency, Some(AgencyId(bureau)));
+    let users_page = get_text(&server, &admin, "/users");
+    assert!(users_page.contains("value=\"示例县数据资源局\""));
+
+    let clerk = server.login("clerk");
+    // No unit chosen: the clerk's own unit opens directly.
+    let queue = get_text(&server, &clerk, "/console");
+    assert!(queue.contains(&code_bureau) && !queue.contains(&code_other));
+    // The chooser offers the unit and the one under it, not the other.
+    let chooser = get_text(&server, &clerk, "/console?choose=1");
+    assert!(chooser.contains("示例县数据资源局信息中心"));
+    assert!(!chooser.contains("示例市财政局"));
+    assert!(
+        !chooser.contains("action=\"/console/agency\""),
+        "no 登记新单位 form"
+    );
+    let sub = get_text(&server, &clerk, &format!("/console?agency={centre}"));
+    assert!(sub.contains(&code_centre));
+
+    // Another unit: its queue, pages, request and audit entries are closed.
+    for path in [
+        format!("/console?agency={other}"),
+        format!("/console/appeals?agency={other}"),
+        format!("/console/report?agency={other}&year=2024"),
+        format!("/console/audit?agency={other}"),
+        format!("/console/requests/{code_other}"),
+    ] {
+        let resp = clerk.get(server.url(&path)).send().unwrap();
+        assert_eq!(resp.status().as_u16(), 403, "GET {path}");
+        let page = resp.text().unwrap();
+        assert!(page.contains("超出本账号的单位范围"), "{path}");
+        assert!(
+            !page.contains("13911112222") && !page.contains("110101198002023456"),
+            "{path} shows another unit's applicant"
+        );
+    }
+    let log_before = server
+        .store
+        .request(&code_other)
+        .unwrap()
+        .unwrap()
+        .request
+        .log
+        .len();
+    let resp = post_event(
+        &server,
+        &clerk,
+        &code_other,
+        &[
+            ("action", "withdraw"),
+            ("expected", "1"),
+            ("date", "2024-09-30"),
+        ],
+    );
+    assert_eq!(resp.status().as_u16(), 403);
+    assert_eq!(
+        server
+            .store
+            .request(&code_other)
+            .unwrap()
+            .unwrap()
+            .request
+            .log
+            .len(),
+        log_before,
+        "nothing stored"
+    );
+
+    // Its own unit's request: acted on as usual, and the audit log shows only its units.
+    let resp = post_event(
+        &server,
+        &clerk,
+        &code_bureau,
+        &[
+            ("action", "withdraw"),
+            ("expected", "1"),
+            ("date", "2024-09-30"),
+        ],
+    );
+    assert_eq!(
+        resp.status().as_u16(),
+        303,
+        "{}",
+        resp.text().unwrap_or_default()
+    );
+    let audit = get_text(&server, &clerk, &format!("/console/audit?agency={bureau}"));
+    assert!(audit.contains(&code_bureau) && audit.contains(&code_centre));
+    assert!(
+        !audit.contains(&code_other),
+        "another unit's entry in the audit log"
+    );
+    let full_audit = get_text(
+        &server,
+        &supervisor,
+        &format!("/console/audit?agency={bureau}"),
+    );
+    assert!(full_audit.contains(&code_other));
+
+    // The supervision centre: readable, not changeable.
+    let overview = get_text(&server, &clerk, "/overview");
+    assert!(
+        !overview.contains("href=\"/upload\""),
+        "no 导入 in the navigation"
+    );
+    assert_eq!(
+        clerk
+            .get(server.url("/upload"))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16(),
+        403
+    );
+    let csrf = server.csrf(&clerk);
+    let resp = clerk
+        .post(server.url("/console/agency"))
+        .form(&[("csrf", csrf.as_str()), ("name", "示例市财政局")])
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403, "cannot open a unit by name");
+
+    // The admin clears the scope: every unit again.
+    let csrf = server.csrf(&admin);
+    let resp = admin
+        .post(server.url(&format!("/users/{}/scope", clerk_user.id)))
+        .form(&[("csrf", csrf.as_str()), ("agency", "")])
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    let queue = get_text(&server, &clerk, &format!("/console?agency={other}"));
+    assert!(queue.contains(&code_other));
 }
 
 fn viewers_cannot_change_anything(backend: Backend) {

@@ -22,6 +22,16 @@ fn demo_seed_is_complete_consistent_and_idempotent() {
     for (name, _, _) in gongkai_server::demo::DEMO_USERS {
         assert!(store.user_by_name(name).unwrap().is_some());
     }
+    // The demo's 信息员 is limited to the unit whose register the demo fills.
+    let clerk = store
+        .user_by_name(gongkai_server::demo::DEMO_SCOPED_USER)
+        .unwrap()
+        .unwrap();
+    let scope = store
+        .agency(clerk.agency.expect("scoped"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(scope.name, gongkai_server::demo::DEMO_REGISTER_AGENCY);
     // Every sample unit sits under a region.
     for agency in store.agencies().unwrap() {
         if agency.level == gongkai_store::AgencyLevel::Department {

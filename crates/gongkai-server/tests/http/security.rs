@@ -264,6 +264,12 @@ fn cases(f: &Fixtures) -> Vec<Case> {
             form(&[("role", "supervisor")]),
         ),
         post(
+            "/users/{id}/scope",
+            format!("/users/{}/scope", f.throwaway_user),
+            Role::Admin,
+            form(&[("agency", "")]),
+        ),
+        post(
             "/tokens",
             "/tokens",
             Role::Viewer,
@@ -446,6 +452,33 @@ fn cases(f: &Fixtures) -> Vec<Case> {
     ]
 }
 
+/// The 单位范围 of a matrix client.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// No scope: every unit.
+    Every,
+    /// Scoped to the unit whose register the console cases use.
+    TheUnit,
+    /// Scoped to a different unit.
+    AnotherUnit,
+}
+
+/// Changes the supervision centre's shared data: refused to every scoped user.
+fn changes_centre(case: &Case) -> bool {
+    matches!(
+        (case.method, case.template),
+        ("GET" | "POST", "/upload")
+            | ("POST", "/agencies/{id}")
+            | ("POST", "/console/agency")
+            | ("POST", "/api/v1/reports")
+    )
+}
+
+/// A console route of the register's unit: refused to a user scoped to another unit.
+fn is_unit_route(case: &Case) -> bool {
+    case.template.starts_with("/console") && case.template != "/console/agency"
+}
+
 /// A multipart body built in memory (sent with its length, in one piece).
 fn multipart_bytes(fields: &[(&str, String)], file: &(&str, &str, Vec<u8>)) -> (String, Vec<u8>) {
     let boundary = "----gongkai-security-test-boundary";
@@ -548,6 +581,15 @@ fn fixtures(server: &TestServer, agency: AgencyId) -> Fixtures {
         .store
         .create_user("throwaway", "临时用户", &hash, Role::Viewer)
         .unwrap();
+    // Two supervisors with a 单位范围: one scoped to the register's unit, one to another unit.
+    for (name, scope) in [("scoped-in", agency), ("scoped-out", reports[0].agency)] {
+        assert_ne!(agency, reports[0].agency);
+        let id = server
+            .store
+            .create_user(name, name, &hash, Role::Supervisor)
+            .unwrap();
+        server.store.set_user_agency(id, Some(scope)).unwrap();
+    }
     Fixtures {
         agency,
         report_agency: reports[0].agency,
@@ -632,13 +674,30 @@ fn authorization_matrix_and_csrf(backend: Backend) {
     assert_eq!(resp.status().as_u16(), 401, "API write with a cookie only");
 
     // The matrix. Deleting a report and logging out come last for each role (they remove what
-    // the other cases use).
+    // the other cases use). Besides the four roles, two supervisors with a 单位范围: inside it
+    // (the register's unit) they may do what a supervisor may in the console, but change
+    // nothing in the supervision centre; outside it every console route is refused.
     let mut table = Vec::new();
-    let clients: Vec<(Option<Role>, Client)> = vec![
-        (None, client()),
-        (Some(Role::Viewer), server.login("viewer")),
-        (Some(Role::Supervisor), server.login("supervisor")),
-        (Some(Role::Admin), server.login("admin")),
+    let clients: Vec<(Option<Role>, Scope, Client)> = vec![
+        (None, Scope::Every, client()),
+        (Some(Role::Viewer), Scope::Every, server.login("viewer")),
+        (
+            Some(Role::Supervisor),
+            Scope::Every,
+            server.login("supervisor"),
+        ),
+        (
+            Some(Role::Supervisor),
+            Scope::TheUnit,
+            server.login("scoped-in"),
+        ),
+        (
+            Some(Role::Supervisor),
+            Scope::AnotherUnit,
+            server.login("scoped-out"),
+        ),
+        // Last: the admin's delete removes a report the others' cases read.
+        (Some(Role::Admin), Scope::Every, server.login("admin")),
     ];
     let mut ordered: Vec<&Case> = cases.iter().collect();
     ordered.sort_by_key(|c| match c.template {
@@ -647,7 +706,7 @@ fn authorization_matrix_and_csrf(backend: Backend) {
         _ => 0,
     });
     let mut failures = Vec::new();
-    for (role, client) in &clients {
+    for (role, scope, client) in &clients {
         let csrf = role.map(|_| server.csrf(client));
         // The role's API token, made on the token form.
         let token = csrf.as_ref().map(|csrf| {
@@ -679,6 +738,12 @@ fn authorization_matrix_and_csrf(backend: Backend) {
                 None if is_api => (status == 401, "401"),
                 None => (login, "303 → /login"),
                 Some(r) if !r.allows(case.min) => (status == 403, "403"),
+                Some(_) if *scope != Scope::Every && changes_centre(case) => {
+                    (status == 403, "403 (单位范围: no centre changes)")
+                }
+                Some(_) if *scope == Scope::AnotherUnit && is_unit_route(case) => {
+                    (status == 403, "403 (单位范围: another unit)")
+                }
                 Some(_) if case.template == "/logout" => (login, "303 → /login"),
                 Some(_) => (
                     !login
@@ -693,7 +758,12 @@ fn authorization_matrix_and_csrf(backend: Backend) {
                     },
                 ),
             };
-            let who = role.map(|r| r.as_str()).unwrap_or("anonymous");
+            let who = match (role, scope) {
+                (None, _) => "anonymous",
+                (Some(_), Scope::TheUnit) => "scoped-in",
+                (Some(_), Scope::AnotherUnit) => "scoped-out",
+                (Some(r), Scope::Every) => r.as_str(),
+            };
             table.push(format!(
                 "{:<10} {:<4} {:<60} {status}",
                 who, case.method, case.path
@@ -713,7 +783,7 @@ fn authorization_matrix_and_csrf(backend: Backend) {
         }
     }
     // After logout the session is gone.
-    let (_, viewer) = &clients[1];
+    let (_, _, viewer) = &clients[1];
     let resp = viewer.get(server.url("/reports")).send().unwrap();
     assert!(is_login_redirect(&resp), "logged out");
     assert!(
@@ -733,7 +803,7 @@ fn authorization_matrix_and_csrf(backend: Backend) {
     use std::io::Write;
     let _ = std::io::stderr().write_all(
         format!(
-            "\nauthorization matrix ({} routes × 4 roles = {} requests): all as expected\n",
+            "\nauthorization matrix ({} routes × 6 roles (4 + 2 scoped) = {} requests): all as expected\n",
             cases.len(),
             table.len()
         )
@@ -1040,7 +1110,7 @@ fn sessions_expire_and_logins_are_throttled(backend: Backend) {
         .send()
         .unwrap();
     assert!(resp.status().as_u16() < 400);
-    let log = server.store.audit_log(20).unwrap();
+    let log = server.store.audit_log(20, None).unwrap();
     assert!(
         log.iter()
             .any(|e| e.user == Some(admin.id) && e.detail.contains("审计测试单位")),

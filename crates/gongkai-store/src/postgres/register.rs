@@ -517,25 +517,41 @@ impl Register for PgStore {
         .transpose()
     }
 
-    fn audit(&self, user: Option<UserId>, action: &str, target: &str, detail: &str) -> Result<()> {
+    fn audit(
+        &self,
+        user: Option<UserId>,
+        agency: Option<AgencyId>,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> Result<()> {
         let now = common::now();
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO audit_log (at, user_id, action, target, detail) \
-                 VALUES ($1, $2, $3, $4, $5)",
-                &[&now, &user.map(|u| u.0), &action, &target, &detail],
+                "INSERT INTO audit_log (at, user_id, agency_id, action, target, detail) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    &now,
+                    &user.map(|u| u.0),
+                    &agency.map(|a| a.0),
+                    &action,
+                    &target,
+                    &detail,
+                ],
             )
             .map_err(pg_err)?;
             Ok(())
         })
     }
 
-    fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+    fn audit_log(&self, limit: i64, agencies: Option<&[AgencyId]>) -> Result<Vec<AuditEntry>> {
         let mut conn = self.conn()?;
+        let only: Option<Vec<i64>> = agencies.map(|ids| ids.iter().map(|a| a.0).collect());
         conn.query(
-            "SELECT id, at, user_id, action, target, detail FROM audit_log \
+            "SELECT id, at, user_id, agency_id, action, target, detail FROM audit_log \
+             WHERE $2::BIGINT[] IS NULL OR agency_id = ANY($2) \
              ORDER BY at DESC, id DESC LIMIT $1",
-            &[&limit.max(0)],
+            &[&limit.max(0), &only],
         )
         .map_err(pg_err)?
         .iter()
@@ -544,9 +560,10 @@ impl Register for PgStore {
                 id: get(r, 0)?,
                 at: get(r, 1)?,
                 user: get::<Option<i64>>(r, 2)?.map(UserId),
-                action: get(r, 3)?,
-                target: get(r, 4)?,
-                detail: get(r, 5)?,
+                agency: get::<Option<i64>>(r, 3)?.map(AgencyId),
+                action: get(r, 4)?,
+                target: get(r, 5)?,
+                detail: get(r, 6)?,
             })
         })
         .collect()

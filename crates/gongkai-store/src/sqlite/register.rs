@@ -588,36 +588,57 @@ impl Register for SqliteStore {
         json.map(|j| common::counts_from_json(year, &j)).transpose()
     }
 
-    fn audit(&self, user: Option<UserId>, action: &str, target: &str, detail: &str) -> Result<()> {
+    fn audit(
+        &self,
+        user: Option<UserId>,
+        agency: Option<AgencyId>,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> Result<()> {
         let now = common::now();
         self.write(|c| {
             c.prepare_cached(
-                "INSERT INTO audit_log (at, user_id, action, target, detail) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO audit_log (at, user_id, agency_id, action, target, detail) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
             .db()?
-            .execute(params![now, user.map(|u| u.0), action, target, detail])
+            .execute(params![
+                now,
+                user.map(|u| u.0),
+                agency.map(|a| a.0),
+                action,
+                target,
+                detail
+            ])
             .db()?;
             Ok(())
         })
     }
 
-    fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+    fn audit_log(&self, limit: i64, agencies: Option<&[AgencyId]>) -> Result<Vec<AuditEntry>> {
         let conn = self.conn()?;
+        // The unit filter as a JSON array (`json_each`), `NULL` for every entry.
+        let only = agencies.map(|ids| {
+            serde_json::to_string(&ids.iter().map(|a| a.0).collect::<Vec<_>>())
+                .unwrap_or_else(|_| "[]".into())
+        });
         let rows = conn
             .prepare_cached(
-                "SELECT id, at, user_id, action, target, detail FROM audit_log \
+                "SELECT id, at, user_id, agency_id, action, target, detail FROM audit_log \
+                 WHERE ?2 IS NULL OR agency_id IN (SELECT value FROM json_each(?2)) \
                  ORDER BY at DESC, id DESC LIMIT ?1",
             )
             .db()?
-            .query_map([limit.max(0)], |r| {
+            .query_map(params![limit.max(0), only], |r| {
                 Ok(AuditEntry {
                     id: r.get(0)?,
                     at: r.get(1)?,
                     user: r.get::<_, Option<i64>>(2)?.map(UserId),
-                    action: r.get(3)?,
-                    target: r.get(4)?,
-                    detail: r.get(5)?,
+                    agency: r.get::<_, Option<i64>>(3)?.map(AgencyId),
+                    action: r.get(4)?,
+                    target: r.get(5)?,
+                    detail: r.get(6)?,
                 })
             })
             .db()?
