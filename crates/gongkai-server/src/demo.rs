@@ -80,7 +80,8 @@ pub fn seed(store: &dyn Store) -> Result<Seeded, AppError> {
             _ => seeded.imported += 1,
         }
     }
-    // Place the sample units under their regions: by name prefix, the rest under the city.
+    // The samples of 示例县 and 示例市 units went under their region at import (by name); the
+    // town (示例镇…) belongs to the county and the rest to the city.
     for agency in store.agencies()? {
         if agency.level != AgencyLevel::Department || agency.parent.is_some() {
             continue;

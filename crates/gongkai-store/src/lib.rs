@@ -170,6 +170,15 @@ impl AgencyLevel {
             AgencyLevel::Department => "部门/单位",
         }
     }
+    /// 0 for a province … 3 for a department: a parent ranks lower than its children.
+    pub fn rank(self) -> u8 {
+        match self {
+            AgencyLevel::Province => 0,
+            AgencyLevel::City => 1,
+            AgencyLevel::County => 2,
+            AgencyLevel::Department => 3,
+        }
+    }
     pub fn parse(s: &str) -> Option<AgencyLevel> {
         match s {
             "province" => Some(AgencyLevel::Province),
@@ -179,6 +188,32 @@ impl AgencyLevel {
             _ => None,
         }
     }
+}
+
+/// The region an agency named `name` at `level` belongs under, by name: among `regions` of a
+/// higher level (a lower [`AgencyLevel::rank`]), the one with the longest name that is a proper
+/// prefix of `name` — 示例县财政局 and 示例县人民政府 go under 示例县, 示例市示例县 under 示例市.
+/// `None` when no region's name begins it (ties: the first given).
+pub fn region_by_name(
+    name: &str,
+    level: AgencyLevel,
+    regions: &[(AgencyId, &str, AgencyLevel)],
+) -> Option<AgencyId> {
+    regions
+        .iter()
+        .filter(|(_, region, region_level)| {
+            region_level.rank() < level.rank()
+                && region.len() < name.len()
+                && name.starts_with(region)
+        })
+        .fold(
+            None::<&(AgencyId, &str, AgencyLevel)>,
+            |best, r| match best {
+                Some(b) if b.1.len() >= r.1.len() => Some(b),
+                _ => Some(r),
+            },
+        )
+        .map(|(id, _, _)| *id)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -331,7 +366,8 @@ pub trait Store: Register + Send + Sync {
 
     // ── agencies ────────────────────────────────────────────────────────────
     /// The agency named `name`, created with `level` and `parent` if it does not exist
-    /// (an existing agency keeps its level and parent).
+    /// (an existing agency keeps its level and parent). A new agency without a `parent` is
+    /// placed under its region by name ([`region_by_name`]): 示例县财政局 under 示例县.
     fn ensure_agency(
         &self,
         name: &str,
@@ -350,6 +386,24 @@ pub trait Store: Register + Send + Sync {
     fn agencies(&self) -> Result<Vec<Agency>>;
     /// `id` and every agency below it in the hierarchy.
     fn agency_and_descendants(&self, id: AgencyId) -> Result<Vec<AgencyId>>;
+    /// Place every agency that has no parent under its region by name ([`region_by_name`]),
+    /// e.g. units imported before their region was set up. Returns the agencies placed.
+    fn place_unplaced_by_name(&self) -> Result<Vec<AgencyId>> {
+        let agencies = self.agencies()?;
+        let regions: Vec<(AgencyId, &str, AgencyLevel)> = agencies
+            .iter()
+            .filter(|a| a.level != AgencyLevel::Department)
+            .map(|a| (a.id, a.name.as_str(), a.level))
+            .collect();
+        let mut placed = Vec::new();
+        for a in agencies.iter().filter(|a| a.parent.is_none()) {
+            if let Some(region) = region_by_name(&a.name, a.level, &regions) {
+                self.set_agency_place(a.id, a.level, Some(region))?;
+                placed.push(a.id);
+            }
+        }
+        Ok(placed)
+    }
 
     // ── reports ─────────────────────────────────────────────────────────────
     /// Import one report (document bytes, parsed report, findings) atomically.

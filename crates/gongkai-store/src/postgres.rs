@@ -267,6 +267,24 @@ fn ensure_agency_in(
             return Err(StoreError::NotFound(format!("上级机构 {p}")));
         }
     }
+    let parent = match parent {
+        Some(p) => Some(p),
+        None => {
+            let rows = tx
+                .query(
+                    "SELECT id, name, level FROM agencies WHERE level <> 'department' ORDER BY id",
+                    &[],
+                )
+                .map_err(pg_err)?;
+            let mut regions = Vec::with_capacity(rows.len());
+            for r in &rows {
+                if let Some(l) = AgencyLevel::parse(get(r, 2)?) {
+                    regions.push((AgencyId(get(r, 0)?), get::<&str>(r, 1)?, l));
+                }
+            }
+            crate::region_by_name(name, level, &regions)
+        }
+    };
     let inserted = tx
         .query_opt(
             "INSERT INTO agencies (name, level, parent_id) VALUES ($1, $2, $3) \

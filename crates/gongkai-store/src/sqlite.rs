@@ -299,6 +299,10 @@ fn ensure_agency_in(
             return Err(StoreError::NotFound(format!("上级机构 {p}")));
         }
     }
+    let parent = match parent {
+        Some(p) => Some(p),
+        None => region_of_new(conn, name, level)?,
+    };
     let id: i64 = conn
         .prepare_cached(
             "INSERT INTO agencies (name, level, parent_id) VALUES (?1, ?2, ?3) RETURNING id",
@@ -309,6 +313,31 @@ fn ensure_agency_in(
         })
         .db()?;
     Ok(AgencyId(id))
+}
+
+/// The region a new agency goes under by name ([`crate::region_by_name`]).
+fn region_of_new(conn: &Connection, name: &str, level: AgencyLevel) -> Result<Option<AgencyId>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT id, name, level FROM agencies WHERE level <> 'department' ORDER BY id",
+        )
+        .db()?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .db()?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .db()?;
+    let regions: Vec<(AgencyId, &str, AgencyLevel)> = rows
+        .iter()
+        .filter_map(|(id, n, l)| Some((AgencyId(*id), n.as_str(), AgencyLevel::parse(l)?)))
+        .collect();
+    Ok(crate::region_by_name(name, level, &regions))
 }
 
 /// One import inside an open transaction. `agencies` caches name → id across a bulk import.

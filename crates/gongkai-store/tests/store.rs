@@ -543,6 +543,69 @@ fn delete_report_removes_everything(db: &TestDb) {
 
 // ── agencies ────────────────────────────────────────────────────────────────
 
+/// A new unit without a parent goes under its region by name — by `ensure_agency` and by an
+/// import — and `place_unplaced_by_name` places the ones created before their region.
+fn new_units_are_placed_under_their_region_by_name(db: &TestDb) {
+    let store = db.store();
+    // Created before any region exists: stays unplaced for now.
+    let early = store
+        .ensure_agency("示例县卫生健康局", AgencyLevel::Department, None)
+        .unwrap();
+    assert_eq!(store.agency(early).unwrap().unwrap().parent, None);
+
+    let province = store
+        .ensure_agency("示例省", AgencyLevel::Province, None)
+        .unwrap();
+    let city = store
+        .ensure_agency("示例市", AgencyLevel::City, Some(province))
+        .unwrap();
+    let county = store
+        .ensure_agency("示例县", AgencyLevel::County, None)
+        .unwrap();
+    let parent_of = |id: AgencyId| store.agency(id).unwrap().unwrap().parent;
+    // 示例县 does not begin with 示例市 or 示例省: no region.
+    assert_eq!(parent_of(county), None);
+
+    let dept = store
+        .ensure_agency("示例县财政局", AgencyLevel::Department, None)
+        .unwrap();
+    assert_eq!(parent_of(dept), Some(county), "longest region prefix");
+    let city_dept = store
+        .ensure_agency("示例市教育局", AgencyLevel::Department, None)
+        .unwrap();
+    assert_eq!(parent_of(city_dept), Some(city));
+    let district = store
+        .ensure_agency("示例市新区", AgencyLevel::County, None)
+        .unwrap();
+    assert_eq!(parent_of(district), Some(city), "a county under its city");
+    let elsewhere = store
+        .ensure_agency("他县财政局", AgencyLevel::Department, None)
+        .unwrap();
+    assert_eq!(parent_of(elsewhere), None);
+    // An explicit parent wins.
+    let explicit = store
+        .ensure_agency("示例县审计局", AgencyLevel::Department, Some(city))
+        .unwrap();
+    assert_eq!(parent_of(explicit), Some(city));
+
+    // An import creates its unit the same way.
+    let id = import(store, "示例县司法局", Some(2024), 0, 7);
+    let imported_unit = store.report(id).unwrap().unwrap().summary.agency;
+    assert_eq!(parent_of(imported_unit), Some(county));
+
+    // The early unit (and 示例县 itself, which no region prefixes) on demand.
+    store
+        .set_agency_place(county, AgencyLevel::County, None)
+        .unwrap();
+    let placed = store.place_unplaced_by_name().unwrap();
+    assert_eq!(placed, vec![early]);
+    assert_eq!(parent_of(early), Some(county));
+    assert!(
+        store.place_unplaced_by_name().unwrap().is_empty(),
+        "idempotent"
+    );
+}
+
 fn hierarchy_and_cycles(db: &TestDb) {
     let store = db.store();
     let province = store
@@ -1885,6 +1948,7 @@ suite!(
     for_each_report_in_id_order,
     delete_report_removes_everything,
     hierarchy_and_cycles,
+    new_units_are_placed_under_their_region_by_name,
     batches_keep_items_in_order,
     users_roles_and_conflicts,
     users_scoped_to_an_agency,

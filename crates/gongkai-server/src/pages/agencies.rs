@@ -4,7 +4,7 @@
 use crate::auth::Staff;
 use crate::pages::analysis;
 use crate::{ui, AppError, AppState};
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use gongkai_store::{Agency, AgencyId, AgencyLevel, ReportFilter, Role};
 use maud::{html, Markup, PreEscaped};
@@ -18,8 +18,24 @@ const LEVELS: [AgencyLevel; 4] = [
     AgencyLevel::Department,
 ];
 
-pub async fn list(State(state): State<AppState>, staff: Staff) -> Result<Response, AppError> {
+#[derive(Deserialize)]
+pub struct ListQuery {
+    /// How many units the last 按名称归入地区 placed.
+    #[serde(default)]
+    placed: Option<usize>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
     let agencies = state.db(|s| s.agencies()).await?;
+    let unplaced = agencies
+        .iter()
+        .filter(|a| a.parent.is_none() && a.level != AgencyLevel::Province)
+        .count();
+    let may_place = staff.user.role.allows(Role::Supervisor) && staff.user.agency.is_none();
     let mut children: HashMap<Option<AgencyId>, Vec<&Agency>> = HashMap::new();
     for a in &agencies {
         children.entry(a.parent).or_default().push(a);
@@ -47,7 +63,20 @@ pub async fn list(State(state): State<AppState>, staff: Staff) -> Result<Respons
     }
     let body = html! {
         h1 { "单位（共 " (agencies.len()) " 个）" }
-        p.muted { "导入报告时，报告中的单位自动加入为“部门/单位”；在单位页面可设置其层级和上级，汇总和概览按此筛选。" }
+        @if let Some(n) = q.placed {
+            p.flash role="status" { "已按名称将 " (n) " 个单位归入地区。" }
+        }
+        p.muted {
+            "导入报告时，报告中的单位自动加入为“部门/单位”，并按名称归入已有的地区（如“示例县财政局”归入“示例县”，取名称最长的匹配）；"
+            "在单位页面可设置其层级和上级，汇总和概览按此筛选。"
+        }
+        @if may_place && unplaced > 0 {
+            form.box method="post" action="/agencies/place" {
+                (ui::csrf_field(&staff))
+                (unplaced) " 个单位尚无上级。先登记好省、市、县等地区后，可将名称以地区名开头的单位一次归入："
+                " " button type="submit" { "按名称归入地区" }
+            }
+        }
         div.box { (tree(None, &children, 0)) }
     };
     Ok(ui::page("单位", Some(&staff), "/agencies", body).into_response())
@@ -122,6 +151,24 @@ pub struct PlaceForm {
     level: String,
     #[serde(default)]
     parent: String,
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Place every unit without a parent under its region by name.
+pub async fn place_by_name(
+    State(state): State<AppState>,
+    staff: Staff,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    staff.require_centre(Role::Supervisor)?;
+    staff.check_csrf(&form.csrf)?;
+    let placed = state.db(|s| s.place_unplaced_by_name()).await?;
+    Ok(Redirect::to(&format!("/agencies?placed={}", placed.len())).into_response())
 }
 
 pub async fn update(

@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/rollup", get(analysis::rollup))
         .route("/rollup/export/{format}", get(analysis::rollup_export))
         .route("/agencies", get(agencies::list))
+        .route("/agencies/place", post(agencies::place_by_name))
         .route("/agencies/{id}", get(agencies::show).post(agencies::update))
         .route("/export/overview/{format}", get(overview::export))
         .route("/export/reports.jsonl", get(reports::export_all))

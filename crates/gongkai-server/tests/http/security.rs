@@ -228,6 +228,12 @@ fn cases(f: &Fixtures) -> Vec<Case> {
             Role::Viewer,
         ),
         get("/agencies", "/agencies", Role::Viewer),
+        post(
+            "/agencies/place",
+            "/agencies/place",
+            Role::Supervisor,
+            form(&[]),
+        ),
         get("/agencies/{id}", format!("/agencies/{ra}"), Role::Viewer),
         post(
             "/agencies/{id}",
@@ -468,7 +474,7 @@ fn changes_centre(case: &Case) -> bool {
     matches!(
         (case.method, case.template),
         ("GET" | "POST", "/upload")
-            | ("POST", "/agencies/{id}")
+            | ("POST", "/agencies/{id}" | "/agencies/place")
             | ("POST", "/console/agency")
             | ("POST", "/api/v1/reports")
     )

@@ -25,6 +25,7 @@ on_both_backends!(
     upload_zip_check_compare_rollup_export,
     bad_uploads_are_refused_and_change_nothing,
     api_with_tokens,
+    units_go_under_their_region_by_name,
 );
 
 fn start(backend: Backend) -> Option<TestServer> {
@@ -61,6 +62,83 @@ fn upload_and_wait(
     let location = resp.headers()["location"].to_str().unwrap().to_string();
     assert!(location.starts_with("/batches/"), "{location}");
     wait_for_batch(server, client, &location)
+}
+
+/// Units imported before their region exists are placed on demand (单位 → 按名称归入地区);
+/// units imported after it go under it at once.
+fn units_go_under_their_region_by_name(backend: Backend) {
+    use gongkai_store::AgencyLevel;
+    let Some(server) = start(backend) else { return };
+    let supervisor = server.login("supervisor");
+    upload_and_wait(
+        &server,
+        &supervisor,
+        vec![(
+            "示例县数据资源局-2022.txt",
+            support::sample("示例县数据资源局-2022.txt"),
+        )],
+    );
+    let unit_named = |name: &str| {
+        server
+            .store
+            .agencies()
+            .unwrap()
+            .into_iter()
+            .find(|a| a.name == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    assert_eq!(unit_named("示例县数据资源局").parent, None);
+    let county = server
+        .store
+        .ensure_agency("示例县", AgencyLevel::County, None)
+        .unwrap();
+
+    let page = supervisor
+        .get(server.url("/agencies"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(page.contains("2 个单位尚无上级"), "{page}");
+    let viewer = server.login("viewer");
+    let page = viewer
+        .get(server.url("/agencies"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(!page.contains("按名称归入地区"), "viewers get no button");
+
+    let csrf = server.csrf(&supervisor);
+    let resp = supervisor
+        .post(server.url("/agencies/place"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    assert_eq!(resp.headers()["location"], "/agencies?placed=1");
+    assert_eq!(unit_named("示例县数据资源局").parent, Some(county));
+
+    // Imported now that the region exists: placed at once. 示例镇 begins with no region.
+    upload_and_wait(
+        &server,
+        &supervisor,
+        vec![(
+            "示例镇人民政府-2021.txt",
+            support::sample("示例镇人民政府-2021.txt"),
+        )],
+    );
+    assert_eq!(unit_named("示例镇人民政府").parent, None);
+    // The same report as another 示例县 unit's (a new document, a new unit name).
+    let text = String::from_utf8(support::sample("示例县数据资源局-2022.txt"))
+        .unwrap()
+        .replace("示例县数据资源局", "示例县统计局");
+    upload_and_wait(
+        &server,
+        &supervisor,
+        vec![("示例县统计局-2022.txt", text.into_bytes())],
+    );
+    assert_eq!(unit_named("示例县统计局").parent, Some(county));
 }
 
 fn report_ids(page: &str) -> Vec<i64> {
