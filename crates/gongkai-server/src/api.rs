@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/reports/{id}/findings", get(get_findings))
         .route("/v1/compare", get(compare))
         .route("/v1/rollup", get(rollup))
+        .route("/v1/similar", get(similar))
         .route("/v1/agencies", get(agencies))
         .route("/v1/batches/{id}", get(batch))
 }
@@ -250,6 +251,27 @@ async fn compare(
 pub struct RollupQuery {
     agency: i64,
     year: i32,
+}
+
+#[derive(Deserialize)]
+pub struct SimilarQuery {
+    agency: Option<i64>,
+    year: i32,
+    threshold: Option<String>,
+}
+
+/// 雷同检查 of a year (in a region, or over every unit).
+async fn similar(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    Query(q): Query<SimilarQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let threshold = crate::pages::similar::parse_threshold(&q.threshold)?;
+    let survey =
+        crate::pages::similar::survey(&state, q.agency.map(AgencyId), q.year, threshold).await?;
+    Ok(Json(
+        serde_json::to_value(&survey).map_err(|e| AppError::Internal(e.to_string()))?,
+    ))
 }
 
 async fn rollup(

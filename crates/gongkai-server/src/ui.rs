@@ -71,6 +71,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/upload", "导入", Role::Supervisor),
     ("/compare", "比较", Role::Viewer),
     ("/rollup", "汇总", Role::Viewer),
+    ("/similar", "雷同", Role::Viewer),
     ("/agencies", "单位", Role::Viewer),
     ("/users", "用户", Role::Admin),
     ("/api", "API", Role::Viewer),

@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod overview;
 pub mod reports;
 pub mod session;
+pub mod similar;
 pub mod upload;
 pub mod users;
 
@@ -33,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .route("/compare/export/{format}", get(analysis::compare_export))
         .route("/rollup", get(analysis::rollup))
         .route("/rollup/export/{format}", get(analysis::rollup_export))
+        .route("/similar", get(similar::page))
+        .route("/similar/export/{format}", get(similar::export))
         .route("/agencies", get(agencies::list))
         .route("/agencies/place", post(agencies::place_by_name))
         .route("/agencies/{id}", get(agencies::show).post(agencies::update))

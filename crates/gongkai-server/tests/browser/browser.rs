@@ -391,7 +391,19 @@ fn log_in_upload_check_compare_and_export_in_a_browser() {
     marks[0].scroll_into_view();
     steps.shot("compare-marked-passages");
 
-    // 9. Log out: back to the login page, and the pages are closed again.
+    // 9. 雷同检查 for 2023 from the navigation: the form, then the survey.
+    browser.link("雷同").click();
+    browser.wait_for_text("雷同检查", WAIT);
+    browser.find("input[name=year]").send_keys("2023");
+    browser.find("form[action='/similar'] button").click();
+    let text = browser.wait_for_text("年度雷同检查", WAIT);
+    assert!(
+        text.contains("单位之间雷同") && text.contains("与本单位上一年度雷同"),
+        "{text}"
+    );
+    steps.shot("similar");
+
+    // 10. Log out: back to the login page, and the pages are closed again.
     browser
         .find("header.top form[action='/logout'] button")
         .click();

@@ -227,6 +227,16 @@ fn cases(f: &Fixtures) -> Vec<Case> {
             format!("/rollup/export/csv?agency={ra}&year={year}"),
             Role::Viewer,
         ),
+        get(
+            "/similar",
+            format!("/similar?agency={ra}&year={year}"),
+            Role::Viewer,
+        ),
+        get(
+            "/similar/export/{format}",
+            format!("/similar/export/csv?year={year}"),
+            Role::Viewer,
+        ),
         get("/agencies", "/agencies", Role::Viewer),
         post(
             "/agencies/place",
@@ -303,6 +313,11 @@ fn cases(f: &Fixtures) -> Vec<Case> {
         get(
             "/api/v1/rollup",
             format!("/api/v1/rollup?agency={ra}&year={year}"),
+            Role::Viewer,
+        ),
+        get(
+            "/api/v1/similar",
+            format!("/api/v1/similar?year={year}"),
             Role::Viewer,
         ),
         get("/api/v1/agencies", "/api/v1/agencies", Role::Viewer),

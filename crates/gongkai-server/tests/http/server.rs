@@ -26,6 +26,7 @@ on_both_backends!(
     bad_uploads_are_refused_and_change_nothing,
     api_with_tokens,
     units_go_under_their_region_by_name,
+    similar_narratives_across_units_and_years,
 );
 
 fn start(backend: Backend) -> Option<TestServer> {
@@ -139,6 +140,111 @@ fn units_go_under_their_region_by_name(backend: Backend) {
         vec![("示例县统计局-2022.txt", text.into_bytes())],
     );
     assert_eq!(unit_named("示例县统计局").parent, Some(county));
+}
+
+/// 雷同检查: two units filing the same narrative for a year form a cluster; a unit repeating its
+/// own last year's narrative is listed; the page, its CSV and the API agree; a bad threshold is
+/// a clear 400.
+fn similar_narratives_across_units_and_years(backend: Backend) {
+    let Some(server) = start(backend) else { return };
+    let supervisor = server.login("supervisor");
+    let sample = |name: &str| String::from_utf8(support::sample(name)).unwrap();
+    let original_2022 = sample("示例县数据资源局-2022.txt");
+    // 示例县统计局 copies 数据资源局's 2022 report; in 2023 it files the same text again.
+    let copied_2022 = original_2022.replace("示例县数据资源局", "示例县统计局");
+    let copied_2023 = copied_2022.replace("2022", "2023");
+    upload_and_wait(
+        &server,
+        &supervisor,
+        vec![
+            (
+                "示例县数据资源局-2022.txt",
+                original_2022.clone().into_bytes(),
+            ),
+            (
+                "示例县数据资源局-2023.txt",
+                support::sample("示例县数据资源局-2023.txt"),
+            ),
+            ("示例县统计局-2022.txt", copied_2022.into_bytes()),
+            ("示例县统计局-2023.txt", copied_2023.into_bytes()),
+            (
+                "示例镇人民政府-2021.txt",
+                support::sample("示例镇人民政府-2021.txt"),
+            ),
+        ],
+    );
+    let viewer = server.login("viewer");
+    let page = viewer
+        .get(server.url("/similar?year=2022"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(page.contains("比较了 <b>2</b> 份报告"), "{page}");
+    assert!(
+        page.contains("第 1 组（2 份）"),
+        "one cluster of the two 2022 reports"
+    );
+    assert!(page.contains("示例县统计局") && page.contains("逐段比较"));
+
+    // 2023: 统计局 repeated its own 2022 text; 数据资源局 wrote a new one.
+    let api = viewer
+        .get(server.url("/api/v1/similar?year=2023"))
+        .send()
+        .unwrap();
+    assert_eq!(api.status().as_u16(), 200);
+    let survey: serde_json::Value = api.json().unwrap();
+    let copies = survey["self_copies"].as_array().unwrap();
+    let names: Vec<&str> = copies
+        .iter()
+        .map(|c| c["agency"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"示例县统计局"), "{survey}");
+    let statistics = copies
+        .iter()
+        .find(|c| c["agency"] == "示例县统计局")
+        .unwrap();
+    assert!(statistics["similarity"].as_f64().unwrap() >= 0.8);
+    let data_bureau_copied = copies.iter().any(|c| c["agency"] == "示例县数据资源局");
+    let direct = {
+        let reports = server
+            .store
+            .list_reports(&gongkai_store::ReportFilter::default())
+            .unwrap();
+        let text_of = |year: i32| {
+            let id = reports
+                .iter()
+                .find(|r| r.agency_name == "示例县数据资源局" && r.year == Some(year))
+                .unwrap()
+                .id;
+            gongkai_core::similarity::narrative_text(
+                &server.store.report(id).unwrap().unwrap().report,
+            )
+        };
+        gongkai_core::similarity::similarity(&text_of(2023), &text_of(2022))
+    };
+    assert_eq!(
+        data_bureau_copied,
+        direct >= 0.8,
+        "listed exactly when ≥ 80% ({direct})"
+    );
+
+    let csv = viewer
+        .get(server.url("/similar/export/csv?year=2022"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert_eq!(csv.matches("单位之间雷同").count(), 2, "{csv}");
+
+    for bad in ["50", "abc"] {
+        let resp = viewer
+            .get(server.url(&format!("/similar?year=2022&threshold={bad}")))
+            .send()
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 400, "threshold {bad}");
+        assert!(resp.text().unwrap().contains("阈值"));
+    }
 }
 
 fn report_ids(page: &str) -> Vec<i64> {
@@ -735,6 +841,7 @@ fn api_with_tokens(backend: Backend) {
         "/api/v1/reports/{id}/findings",
         "/api/v1/compare",
         "/api/v1/rollup",
+        "/api/v1/similar",
         "/api/v1/agencies",
         "/api/v1/batches/{id}",
     ] {
