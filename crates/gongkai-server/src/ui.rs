@@ -168,6 +168,15 @@ pub fn finding_counts(errors: i64, warnings: i64) -> Markup {
 }
 
 /// A number as written in tables (integers without `.0`).
+/// A file size for people: `812 字节`, `34.5 KB`, `2.1 MB`.
+pub fn file_size(bytes: i64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} 字节"),
+        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{:.1} MB", b as f64 / 1024.0 / 1024.0),
+    }
+}
+
 pub fn num(v: Option<f64>) -> String {
     v.map(gongkai_core::model::fmt_num).unwrap_or_default()
 }

@@ -194,6 +194,9 @@ pub trait Register {
     /// `(file name, bytes)` of an attachment of request `code` (`None` if it is not that
     /// request's).
     fn attachment(&self, code: &str, id: i64) -> Result<Option<(String, Vec<u8>)>>;
+    /// Add attachments `(file name, bytes)` to a stored request (a scanned letter, an ID copy
+    /// handed in later), all in one transaction; their ids. `NotFound` for an unknown code.
+    fn add_request_attachments(&self, code: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<i64>>;
 
     /// Insert or replace (by `appeal.id` within the agency).
     fn save_appeal(&self, agency: AgencyId, appeal: &Appeal) -> Result<()>;

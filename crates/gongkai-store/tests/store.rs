@@ -1157,6 +1157,32 @@ fn request_round_trip(db: &TestDb) {
     assert_eq!(bare.private, ApplicantPrivate::default());
     assert!(bare.attachments.is_empty());
 
+    // An attachment added later (a scan handed in after intake) joins its request only.
+    let added = store
+        .add_request_attachments(
+            "YSQ-2024-0002",
+            &[("申请书扫描件.png".to_string(), b"\x89PNG-bytes".to_vec())],
+        )
+        .unwrap()[0];
+    let later = store.request("YSQ-2024-0002").unwrap().unwrap();
+    assert_eq!(
+        later
+            .attachments
+            .iter()
+            .map(|m| (m.id, m.file_name.as_str(), m.size))
+            .collect::<Vec<_>>(),
+        vec![(added, "申请书扫描件.png", 10)]
+    );
+    assert_eq!(
+        store.attachment("YSQ-2024-0002", added).unwrap(),
+        Some(("申请书扫描件.png".to_string(), b"\x89PNG-bytes".to_vec()))
+    );
+    assert_eq!(store.attachment("YSQ-2024-0001", added).unwrap(), None);
+    assert!(matches!(
+        store.add_request_attachments("YSQ-NOPE", &[("x.txt".into(), b"x".to_vec())]),
+        Err(StoreError::NotFound(_))
+    ));
+
     let events = store.request_events("YSQ-2024-0001").unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].seq, 1);

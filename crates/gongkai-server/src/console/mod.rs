@@ -30,6 +30,7 @@
 //!   here; the request JSON (which the public tracking page reads) carries only a pseudonymous
 //!   applicant key for counting 按件 fees.
 
+pub mod attachments;
 pub mod ledger;
 pub mod queue;
 pub mod records;
@@ -65,6 +66,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/console/requests/{code}", get(requests::detail))
         .route("/console/requests/{code}/events", post(requests::event))
+        .route(
+            "/console/requests/{code}/attachments",
+            post(attachments::add),
+        )
+        .route(
+            "/console/requests/{code}/attachments/{id}",
+            get(attachments::fetch),
+        )
         .route(
             "/console/appeals",
             get(records::appeals).post(records::create_appeal),

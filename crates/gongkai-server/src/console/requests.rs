@@ -332,6 +332,7 @@ pub async fn detail(
 ) -> Result<Response, AppError> {
     let ok = q.ok.as_deref().map(|a| match a {
         "created" => format!("已登记申请，查询码 {code}，请告知申请人。"),
+        "attached" => "已保存附件。".to_string(),
         other => match from_serde_name::<Action>(other) {
             Some(action) => format!("已登记“{}”。", action.label_zh()),
             None => "已保存。".to_string(),
@@ -437,6 +438,34 @@ async fn render_detail(
                 tr { th { "单位" } td { a href=(super::href(agency.id, "/console")) { (agency.name) } } }
             }
             pre.narrative #description { (r.description) }
+        }
+        div.box #attachments {
+            h2 { "附件" }
+            @if stored.attachments.is_empty() {
+                p.muted { "没有附件。" }
+            } @else {
+                ul {
+                    @for a in &stored.attachments {
+                        li {
+                            a href={ (super::request_path(&r.id.0)) "/attachments/" (a.id) } { (a.file_name) }
+                            " " span.muted { "（" (ui::file_size(a.size)) "）" }
+                        }
+                    }
+                }
+            }
+            @if can_act {
+                form method="post" enctype="multipart/form-data"
+                    action={ (super::request_path(&r.id.0)) "/attachments" } {
+                    (ui::csrf_field(staff))
+                    label { "添加附件（申请书扫描件、身份证明等） "
+                        input type="file" name="files" multiple required
+                            accept=".pdf,.jpg,.jpeg,.png,.docx,.txt"; }
+                    " " button.secondary type="submit" { "上传" }
+                    span.muted { " PDF、JPG、PNG、DOCX、TXT，每次合计不超过 "
+                        (super::attachments::MAX_UPLOAD_BYTES / 1024 / 1024) " MB，每个申请最多 "
+                        (super::attachments::MAX_PER_REQUEST) " 个。" }
+                }
+            }
         }
         h2 { "办理记录" }
         (timeline(&events, r, &names))

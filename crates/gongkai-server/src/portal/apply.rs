@@ -210,7 +210,7 @@ pub fn detect(bytes: &[u8], file_name: &str) -> Option<FileKind> {
 }
 
 /// A safe display name with the extension of the detected type.
-fn clean_file_name(raw: &str, kind: FileKind) -> String {
+pub fn clean_file_name(raw: &str, kind: FileKind) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let mut name: String = base
         .chars()

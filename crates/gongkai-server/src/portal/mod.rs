@@ -46,7 +46,7 @@
 //! publication (or [`save_publication`], or [`reindex`] after bulk changes); without that the
 //! index notices a changed count of publications on its next use and rebuilds itself.
 
-mod apply;
+pub mod apply;
 mod catalog;
 mod feeds;
 mod guide;

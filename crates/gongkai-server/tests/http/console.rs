@@ -32,6 +32,7 @@ on_both_backends!(
     report_has_no_errors_and_docx_reads_back,
     viewers_cannot_change_anything,
     scoped_users_work_only_on_their_units,
+    attachments_are_added_listed_and_downloaded,
 );
 
 fn start(backend: Backend) -> Option<TestServer> {
@@ -1119,6 +1120,114 @@ fn scoped_users_work_only_on_their_units(backend: Backend) {
     assert_eq!(resp.status().as_u16(), 303);
     let queue = get_text(&server, &clerk, &format!("/console?agency={other}"));
     assert!(queue.contains(&code_other));
+}
+
+/// Upload `files` to a request's attachments.
+fn post_attachments(
+    server: &TestServer,
+    client: &Client,
+    code: &str,
+    files: &[(&str, &[u8])],
+) -> Response {
+    let csrf = server.csrf(client);
+    let mut form = multipart::Form::new().text("csrf", csrf);
+    for (name, bytes) in files {
+        form = form.part(
+            "files",
+            multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+        );
+    }
+    client
+        .post(server.url(&format!("/console/requests/{code}/attachments")))
+        .multipart(form)
+        .send()
+        .unwrap()
+}
+
+/// Staff add a scanned application to a request; the detail page lists it; it downloads as an
+/// attachment with its type from the bytes; a file of another kind stores nothing; viewers
+/// download but do not upload.
+fn attachments_are_added_listed_and_downloaded(backend: Backend) {
+    let Some(server) = start(backend) else { return };
+    let supervisor = server.login("supervisor");
+    let agency = open_agency(&server, &supervisor, "示例县档案馆");
+    let code = new_request(&server, &supervisor, agency, &[("channel", "post")]);
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR-not-a-real-image";
+    let resp = post_attachments(
+        &server,
+        &supervisor,
+        &code,
+        &[
+            ("申请书扫描件.png", png),
+            ("说明.txt", "邮寄申请，附信一封".as_bytes()),
+        ],
+    );
+    assert_eq!(
+        resp.status().as_u16(),
+        303,
+        "{}",
+        resp.text().unwrap_or_default()
+    );
+    let stored = server.store.request(&code).unwrap().unwrap();
+    assert_eq!(stored.attachments.len(), 2);
+    let detail = get_text(&server, &supervisor, &format!("/console/requests/{code}"));
+    assert!(detail.contains("申请书扫描件.png") && detail.contains("说明.txt"));
+
+    // A viewer downloads it: the bytes, the type from the bytes, never shown inline.
+    let viewer = server.login("viewer");
+    let first = stored.attachments[0].id;
+    let resp = viewer
+        .get(server.url(&format!("/console/requests/{code}/attachments/{first}")))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.headers()["content-type"], "image/png");
+    assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+    assert!(resp.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(resp.bytes().unwrap().as_ref(), png);
+    let resp = viewer
+        .get(server.url(&format!("/console/requests/{code}/attachments/999999")))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+    let resp = post_attachments(&server, &viewer, &code, &[("x.txt", b"x")]);
+    assert_eq!(resp.status().as_u16(), 403);
+
+    // One file of another kind: the whole upload is refused, nothing stored.
+    let resp = post_attachments(
+        &server,
+        &supervisor,
+        &code,
+        &[
+            ("好.txt", "可以".as_bytes()),
+            ("程序.exe", b"MZ\x90\x00\x03\x00\x00\x00"),
+        ],
+    );
+    assert_eq!(resp.status().as_u16(), 400);
+    assert!(resp.text().unwrap().contains("不是可接受的附件类型"));
+    let resp = post_attachments(&server, &supervisor, &code, &[]);
+    assert_eq!(resp.status().as_u16(), 400);
+    assert_eq!(
+        server
+            .store
+            .request(&code)
+            .unwrap()
+            .unwrap()
+            .attachments
+            .len(),
+        2
+    );
+    // The upload is in the audit log with the request's unit.
+    let log = server
+        .store
+        .audit_log(10, Some(&[AgencyId(agency)]))
+        .unwrap();
+    assert!(log
+        .iter()
+        .any(|e| e.action == "request.attachment" && e.target == code));
 }
 
 fn viewers_cannot_change_anything(backend: Backend) {

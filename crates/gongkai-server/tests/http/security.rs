@@ -164,6 +164,8 @@ struct Fixtures {
     year: i32,
     batch: String,
     code: String,
+    /// An attachment of `code`.
+    attachment: i64,
     throwaway_user: i64,
 }
 
@@ -365,6 +367,20 @@ fn cases(f: &Fixtures) -> Vec<Case> {
         get(
             "/console/requests/{code}",
             format!("/console/requests/{code}?agency={a}"),
+            Role::Viewer,
+        ),
+        post(
+            "/console/requests/{code}/attachments",
+            format!("/console/requests/{code}/attachments"),
+            Role::Supervisor,
+            Body::Multipart(
+                vec![],
+                ("files", "补充材料.txt", "矩阵测试附件".as_bytes().to_vec()),
+            ),
+        ),
+        get(
+            "/console/requests/{code}/attachments/{id}",
+            format!("/console/requests/{code}/attachments/{}", f.attachment),
             Role::Viewer,
         ),
         post(
@@ -597,6 +613,13 @@ fn fixtures(server: &TestServer, agency: AgencyId) -> Fixtures {
     // A request filed on the portal.
     let resp = apply(&server.base, &client(), &fields(7), &[]);
     let code = code_of(&resp).expect("portal submission");
+    let attachment = server
+        .store
+        .add_request_attachments(
+            &code,
+            &[("身份证明.txt".into(), "测试".as_bytes().to_vec())],
+        )
+        .unwrap()[0];
     let hash = gongkai_server::auth::hash_password(PASSWORD).unwrap();
     let throwaway = server
         .store
@@ -619,6 +642,7 @@ fn fixtures(server: &TestServer, agency: AgencyId) -> Fixtures {
         year: reports[0].year.expect("year read"),
         batch,
         code,
+        attachment,
         throwaway_user: throwaway.0,
     }
 }

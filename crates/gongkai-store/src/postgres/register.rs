@@ -358,6 +358,30 @@ impl Register for PgStore {
         .transpose()
     }
 
+    fn add_request_attachments(&self, code: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<i64>> {
+        self.write(|tx| {
+            let request: i64 = tx
+                .query_opt("SELECT id FROM requests WHERE code = $1", &[&code])
+                .map_err(pg_err)?
+                .map(|r| get(&r, 0))
+                .transpose()?
+                .ok_or_else(|| StoreError::NotFound(format!("申请 {code}")))?;
+            let mut ids = Vec::with_capacity(files.len());
+            for (file_name, bytes) in files {
+                let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+                let row = tx
+                    .query_one(
+                        "INSERT INTO request_attachments (request_id, file_name, size, bytes) \
+                         VALUES ($1, $2, $3, $4) RETURNING id",
+                        &[&request, file_name, &size, bytes],
+                    )
+                    .map_err(pg_err)?;
+                ids.push(get(&row, 0)?);
+            }
+            Ok(ids)
+        })
+    }
+
     fn save_appeal(&self, agency: AgencyId, appeal: &Appeal) -> Result<()> {
         let (kind, filed_on, outcome, json) = common::appeal_row(appeal)?;
         self.write(|tx| {

@@ -401,6 +401,37 @@ impl Register for SqliteStore {
         Ok(found)
     }
 
+    fn add_request_attachments(&self, code: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<i64>> {
+        self.write(|c| {
+            let request: i64 = c
+                .query_row("SELECT id FROM requests WHERE code = ?1", [code], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .db()?
+                .ok_or_else(|| StoreError::NotFound(format!("申请 {code}")))?;
+            let mut ids = Vec::with_capacity(files.len());
+            for (file_name, bytes) in files {
+                let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+                let id: i64 = c
+                    .query_row(
+                        "INSERT INTO request_attachments (request_id, file_name, size) \
+                         VALUES (?1, ?2, ?3) RETURNING id",
+                        params![request, file_name, size],
+                        |r| r.get(0),
+                    )
+                    .db()?;
+                c.execute(
+                    "INSERT INTO request_attachment_blobs (attachment_id, bytes) VALUES (?1, ?2)",
+                    params![id, bytes],
+                )
+                .db()?;
+                ids.push(id);
+            }
+            Ok(ids)
+        })
+    }
+
     fn save_appeal(&self, agency: AgencyId, appeal: &Appeal) -> Result<()> {
         let (kind, filed_on, outcome, json) = common::appeal_row(appeal)?;
         self.write(|c| {
