@@ -194,6 +194,10 @@ pub trait Register {
     /// `(file name, bytes)` of an attachment of request `code` (`None` if it is not that
     /// request's).
     fn attachment(&self, code: &str, id: i64) -> Result<Option<(String, Vec<u8>)>>;
+    /// Replace the applicant's contact data of a stored request (证件号码, 电话, 地址, 邮箱,
+    /// 获取方式) — corrections and changes the applicant reports. The name and applicant type
+    /// belong to the `Received` event and are not changed here. `NotFound` for an unknown code.
+    fn update_request_private(&self, code: &str, private: &ApplicantPrivate) -> Result<()>;
     /// Add attachments `(file name, bytes)` to a stored request (a scanned letter, an ID copy
     /// handed in later), all in one transaction; their ids. `NotFound` for an unknown code.
     fn add_request_attachments(&self, code: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<i64>>;

@@ -1157,6 +1157,23 @@ fn request_round_trip(db: &TestDb) {
     assert_eq!(bare.private, ApplicantPrivate::default());
     assert!(bare.attachments.is_empty());
 
+    // Contact data corrected later; the request itself is untouched.
+    let corrected = ApplicantPrivate {
+        phone: Some("13900000000".into()),
+        address: Some("示例县新街 1 号".into()),
+        ..private.clone()
+    };
+    store
+        .update_request_private("YSQ-2024-0001", &corrected)
+        .unwrap();
+    let after = store.request("YSQ-2024-0001").unwrap().unwrap();
+    assert_eq!(after.private, corrected);
+    assert_eq!(after.request, r);
+    assert!(matches!(
+        store.update_request_private("YSQ-NOPE", &corrected),
+        Err(StoreError::NotFound(_))
+    ));
+
     // An attachment added later (a scan handed in after intake) joins its request only.
     let added = store
         .add_request_attachments(

@@ -71,6 +71,10 @@ pub fn routes() -> Router<AppState> {
             post(attachments::add),
         )
         .route(
+            "/console/requests/{code}/contact",
+            post(requests::update_contact),
+        )
+        .route(
             "/console/requests/{code}/attachments/{id}",
             get(attachments::fetch),
         )

@@ -366,6 +366,8 @@ fn action_label(action: &str) -> &str {
         "publication.repeal" => "登记废止",
         "counts.save" => "保存表二数据",
         "user.create" => "新建用户",
+        "request.attachment" => "上传附件",
+        "request.contact" => "修改联系方式",
         "user.scope" => "设置单位范围",
         other => other,
     }

@@ -146,6 +146,17 @@ fn intake_page(desk: &Desk, f: &IntakeForm, error: Option<&str>) -> axum::respon
     )
 }
 
+/// The optional e-mail field: bounded, and with an `@` when given.
+fn email_field(value: &str) -> Result<Option<String>, String> {
+    let email = limited("电子邮箱", value, 100)?;
+    if let Some(e) = &email {
+        if !e.contains('@') {
+            return Err(format!("电子邮箱“{e}”格式不正确"));
+        }
+    }
+    Ok(email)
+}
+
 fn limited(label: &str, value: &str, max: usize) -> Result<Option<String>, String> {
     let v = value.trim();
     if v.chars().count() > max {
@@ -190,12 +201,7 @@ fn validate_intake(f: &IntakeForm, by: &str, today: Date) -> Result<Intake, Stri
     )?;
     let description = limited("申请内容", &f.description, 5000)?
         .ok_or_else(|| "请填写所需政府信息的描述".to_string())?;
-    let email = limited("电子邮箱", &f.email, 100)?;
-    if let Some(e) = &email {
-        if !e.contains('@') {
-            return Err(format!("电子邮箱“{e}”格式不正确"));
-        }
-    }
+    let email = email_field(&f.email)?;
     let private = ApplicantPrivate {
         id_number: limited("证件号码", &f.id_number, 60)?,
         phone: limited("联系电话", &f.phone, 60)?,
@@ -333,6 +339,7 @@ pub async fn detail(
     let ok = q.ok.as_deref().map(|a| match a {
         "created" => format!("已登记申请，查询码 {code}，请告知申请人。"),
         "attached" => "已保存附件。".to_string(),
+        "contact" => "已保存联系方式。".to_string(),
         other => match from_serde_name::<Action>(other) {
             Some(action) => format!("已登记“{}”。", action.label_zh()),
             None => "已保存。".to_string(),
@@ -438,6 +445,30 @@ async fn render_detail(
                 tr { th { "单位" } td { a href=(super::href(agency.id, "/console")) { (agency.name) } } }
             }
             pre.narrative #description { (r.description) }
+            @if can_act {
+                details #contact {
+                    summary { "修改联系方式" }
+                    form method="post" action={ (super::request_path(&r.id.0)) "/contact" } {
+                        (ui::csrf_field(staff))
+                        p {
+                            label { "联系电话 " input type="text" name="phone" value=(p.phone.clone().unwrap_or_default()) maxlength="60"; }
+                            label { "电子邮箱 " input type="text" name="email" value=(p.email.clone().unwrap_or_default()) maxlength="100"; }
+                        }
+                        p { label { "通讯地址 " input type="text" name="address" value=(p.address.clone().unwrap_or_default()) size="40" maxlength="200"; } }
+                        p { label { "获取信息的方式 "
+                            select name="delivery" {
+                                option value="" selected[p.delivery.is_none()] { "（未指定）" }
+                                @for d in DELIVERY_OPTIONS { option value=(d) selected[p.delivery.as_deref() == Some(*d)] { (d) } }
+                                @if let Some(other) = p.delivery.as_deref().filter(|d| !DELIVERY_OPTIONS.contains(d)) {
+                                    option value=(other) selected { (other) }
+                                }
+                            }
+                        } }
+                        p.muted { "申请人姓名、类型和证件号码以登记时为准（证件号码关系到按件计收的次数），不在此修改。" }
+                        button.secondary type="submit" { "保存联系方式" }
+                    }
+                }
+            }
         }
         div.box #attachments {
             h2 { "附件" }
@@ -754,6 +785,83 @@ fn status_of(e: &RequestError) -> StatusCode {
         | RequestError::AlreadyReceived(_) => StatusCode::CONFLICT,
         _ => StatusCode::BAD_REQUEST,
     }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ContactForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    delivery: String,
+}
+
+/// `POST /console/requests/{code}/contact`: the applicant's new phone, e-mail, address or
+/// delivery preference. The 证件号码 stays (it keys the 按件 fee count).
+pub async fn update_contact(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    Form(form): Form<ContactForm>,
+) -> Result<Response, AppError> {
+    staff.require(Role::Supervisor)?;
+    staff.check_csrf(&form.csrf)?;
+    let c = code.clone();
+    let stored = state
+        .db(move |s| s.request(&c))
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("申请 {code}")))?;
+    auth::ensure_unit_in_scope(&state, &staff.user, stored.agency).await?;
+    let fields = (|| -> Result<ApplicantPrivate, String> {
+        Ok(ApplicantPrivate {
+            id_number: stored.private.id_number.clone(),
+            phone: limited("联系电话", &form.phone, 60)?,
+            address: limited("通讯地址", &form.address, 200)?,
+            email: email_field(&form.email)?,
+            delivery: limited("获取信息的方式", &form.delivery, 60)?,
+        })
+    })();
+    let private = match fields {
+        Ok(p) => p,
+        Err(msg) => {
+            return render_detail(
+                &state,
+                &staff,
+                &code,
+                Some((StatusCode::BAD_REQUEST, msg)),
+                None,
+            )
+            .await
+        }
+    };
+    // Which fields changed, for the audit log (names only: the values are personal data).
+    let old = &stored.private;
+    let changed: Vec<&str> = [
+        ("联系电话", old.phone != private.phone),
+        ("电子邮箱", old.email != private.email),
+        ("通讯地址", old.address != private.address),
+        ("获取信息的方式", old.delivery != private.delivery),
+    ]
+    .iter()
+    .filter(|(_, c)| *c)
+    .map(|(n, _)| *n)
+    .collect();
+    if !changed.is_empty() {
+        let (user, agency, c) = (staff.user.id, stored.agency, code.clone());
+        let detail = format!("修改{}", changed.join("、"));
+        state
+            .db(move |s| {
+                s.update_request_private(&c, &private)?;
+                s.audit(Some(user), Some(agency), "request.contact", &c, &detail)
+            })
+            .await?;
+    }
+    Ok(Redirect::to(&format!("{}?ok=contact", super::request_path(&code))).into_response())
 }
 
 pub async fn event(

@@ -33,6 +33,7 @@ on_both_backends!(
     viewers_cannot_change_anything,
     scoped_users_work_only_on_their_units,
     attachments_are_added_listed_and_downloaded,
+    contact_details_are_corrected_and_audited,
 );
 
 fn start(backend: Backend) -> Option<TestServer> {
@@ -1228,6 +1229,66 @@ fn attachments_are_added_listed_and_downloaded(backend: Backend) {
     assert!(log
         .iter()
         .any(|e| e.action == "request.attachment" && e.target == code));
+}
+
+/// The applicant's phone and address change; the 证件号码 and the request stay; a bad e-mail
+/// changes nothing; the audit log names the fields, not the values.
+fn contact_details_are_corrected_and_audited(backend: Backend) {
+    let Some(server) = start(backend) else { return };
+    let supervisor = server.login("supervisor");
+    let agency = open_agency(&server, &supervisor, "示例县民政局");
+    let code = new_request(&server, &supervisor, agency, &[]);
+    let before = server.store.request(&code).unwrap().unwrap();
+    let post_contact = |fields: &[(&str, &str)]| {
+        let csrf = server.csrf(&supervisor);
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        supervisor
+            .post(server.url(&format!("/console/requests/{code}/contact")))
+            .form(&form)
+            .send()
+            .unwrap()
+    };
+    let resp = post_contact(&[
+        ("phone", "13911112222"),
+        ("email", "not-an-address"),
+        ("delivery", "电子邮件"),
+    ]);
+    assert_eq!(resp.status().as_u16(), 400);
+    assert!(resp
+        .text()
+        .unwrap()
+        .contains("电子邮箱“not-an-address”格式不正确"));
+    assert_eq!(
+        server.store.request(&code).unwrap().unwrap().private,
+        before.private
+    );
+
+    let resp = post_contact(&[
+        ("phone", "13911112222"),
+        ("address", "示例县新华路 8 号"),
+        ("email", ""),
+        ("delivery", "电子邮件"),
+    ]);
+    assert_eq!(resp.status().as_u16(), 303);
+    let after = server.store.request(&code).unwrap().unwrap();
+    assert_eq!(after.private.phone.as_deref(), Some("13911112222"));
+    assert_eq!(after.private.address.as_deref(), Some("示例县新华路 8 号"));
+    assert_eq!(after.private.id_number, before.private.id_number);
+    assert_eq!(after.request, before.request);
+    let detail = get_text(
+        &server,
+        &supervisor,
+        &format!("/console/requests/{code}?ok=contact"),
+    );
+    assert!(detail.contains("13911112222") && detail.contains("已保存联系方式"));
+    let log = server
+        .store
+        .audit_log(10, Some(&[AgencyId(agency)]))
+        .unwrap();
+    let entry = log.iter().find(|e| e.action == "request.contact").unwrap();
+    assert_eq!(entry.detail, "修改联系电话、通讯地址");
+    assert!(!entry.detail.contains("13911112222"));
 }
 
 fn viewers_cannot_change_anything(backend: Backend) {

@@ -370,6 +370,12 @@ fn cases(f: &Fixtures) -> Vec<Case> {
             Role::Viewer,
         ),
         post(
+            "/console/requests/{code}/contact",
+            format!("/console/requests/{code}/contact"),
+            Role::Supervisor,
+            form(&[("phone", "13700000000")]),
+        ),
+        post(
             "/console/requests/{code}/attachments",
             format!("/console/requests/{code}/attachments"),
             Role::Supervisor,
@@ -1024,6 +1030,47 @@ fn injection_is_escaped_and_harmless(backend: Backend) {
     assert!(resp.status().as_u16() < 500, "appeal: {}", resp.status());
     let resp = post("/console/agency", &[("name", &payload)]);
     assert!(resp.status().as_u16() < 400, "agency: {}", resp.status());
+    // The applicant's corrected contact details of the portal request.
+    let resp = post(
+        &format!("/console/requests/{code}/contact"),
+        &[
+            ("phone", &payload),
+            ("address", &payload),
+            ("email", &email),
+            ("delivery", &payload),
+        ],
+    );
+    assert!(resp.status().as_u16() < 400, "contact: {}", resp.status());
+    assert_eq!(
+        server
+            .store
+            .request(&code)
+            .unwrap()
+            .unwrap()
+            .private
+            .address
+            .as_deref(),
+        Some(payload.as_str())
+    );
+    // An attachment whose name is the payload.
+    let resp = supervisor
+        .post(server.url(&format!("/console/requests/{code}/attachments")))
+        .multipart(
+            reqwest::blocking::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .part(
+                    "files",
+                    reqwest::blocking::multipart::Part::bytes("附件".as_bytes().to_vec())
+                        .file_name(format!("{payload}.txt")),
+                ),
+        )
+        .send()
+        .unwrap();
+    assert!(
+        resp.status().as_u16() < 400,
+        "attachment: {}",
+        resp.status()
+    );
     let admin = server.login("admin");
     let admin_csrf = server.csrf(&admin);
     let resp = admin
@@ -1044,6 +1091,16 @@ fn injection_is_escaped_and_harmless(backend: Backend) {
         .send()
         .unwrap();
     assert_escaped(&resp.text().unwrap(), "token page");
+    // A scope naming no unit: refused, the name shown back escaped.
+    let inject_user = server.store.user_by_name("inject").unwrap().unwrap();
+    let no_unit = format!("{payload}（无此单位）");
+    let resp = admin
+        .post(server.url(&format!("/users/{}/scope", inject_user.id)))
+        .form(&[("agency", no_unit.as_str()), ("csrf", admin_csrf.as_str())])
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    assert_escaped(&resp.text().unwrap(), "scope error");
 
     // Every page that shows them.
     let staff_pages = [

@@ -401,6 +401,29 @@ impl Register for SqliteStore {
         Ok(found)
     }
 
+    fn update_request_private(&self, code: &str, private: &ApplicantPrivate) -> Result<()> {
+        self.write(|c| {
+            let n = c
+                .execute(
+                    "UPDATE requests SET id_number = ?2, phone = ?3, address = ?4, email = ?5, \
+                     delivery = ?6 WHERE code = ?1",
+                    params![
+                        code,
+                        private.id_number,
+                        private.phone,
+                        private.address,
+                        private.email,
+                        private.delivery
+                    ],
+                )
+                .db()?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("申请 {code}")));
+            }
+            Ok(())
+        })
+    }
+
     fn add_request_attachments(&self, code: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<i64>> {
         self.write(|c| {
             let request: i64 = c
