@@ -57,6 +57,10 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Demo mode: the login page shows the demo accounts.
     pub demo: bool,
+    /// The working-day calendar every deadline is computed with: the built-in national data,
+    /// extended by the administrator's file (`gongkai serve --calendar`, `GONGKAI_CALENDAR`) when
+    /// a new year's arrangement is announced — no new release needed.
+    pub calendar: Arc<gongkai_core::calendar::Calendar>,
 }
 
 impl Default for Config {
@@ -67,6 +71,7 @@ impl Default for Config {
             session_seconds: 8 * 3600,
             secure_cookies: false,
             demo: false,
+            calendar: Arc::new(gongkai_core::calendar::Calendar::builtin()),
         }
     }
 }

@@ -112,6 +112,10 @@ enum Command {
         /// password "demo"); with the default database, uses gongkai-demo.db
         #[arg(long)]
         demo: bool,
+        /// Holiday data file adding a newly announced year (or correcting one) to the built-in
+        /// working-day calendar; same format as `gongkai calendar show YEAR --data`
+        #[arg(long, env = "GONGKAI_CALENDAR")]
+        calendar: Option<PathBuf>,
     },
     /// 将报告（文件、目录、ZIP 压缩包）导入监督中心的数据库。
     ///
@@ -337,6 +341,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             database,
             bind,
             demo,
+            calendar,
         } => {
             drop(out);
             let database = if demo && database == "gongkai.db" {
@@ -344,7 +349,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             } else {
                 database
             };
-            serve::serve(&database, bind, demo)
+            serve::serve(&database, bind, demo, calendar.as_deref())
         }
         Command::Import {
             files,

@@ -26,7 +26,15 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-pub fn serve(database: &str, bind: SocketAddr, demo: bool) -> anyhow::Result<u8> {
+pub fn serve(
+    database: &str,
+    bind: SocketAddr,
+    demo: bool,
+    calendar_file: Option<&std::path::Path>,
+) -> anyhow::Result<u8> {
+    // A calendar file that cannot be read or parsed stops the start: deadlines must not be
+    // computed on a calendar other than the one the administrator asked for.
+    let calendar = crate::calendar_cmd::load_calendar(calendar_file).map_err(anyhow::Error::msg)?;
     let store = open_store(database)?;
     if demo {
         let seeded = gongkai_server::demo::seed(store.as_ref())
@@ -47,8 +55,25 @@ pub fn serve(database: &str, bind: SocketAddr, demo: bool) -> anyhow::Result<u8>
         );
     }
     println!("数据库：{}（{}）", redact(database), store.backend());
+    let years = calendar.known_years();
+    println!(
+        "工作日历：{}–{} 年{}",
+        years.first().copied().unwrap_or_default(),
+        years.last().copied().unwrap_or_default(),
+        calendar_file
+            .map(|f| format!("（含 {}）", f.display()))
+            .unwrap_or_default()
+    );
+    // Requests whose deadline could not be computed before (a year the calendar lacked) get it
+    // now; nothing else changes.
+    let refreshed = gongkai_server::console::refresh_clocks(store.as_ref(), &calendar)
+        .map_err(|e| anyhow::anyhow!("重新计算答复期限失败：{e}"))?;
+    if refreshed > 0 {
+        println!("已按工作日历重新计算 {refreshed} 件申请的答复期限");
+    }
     let config = gongkai_server::Config {
         demo,
+        calendar: Arc::new(calendar),
         ..gongkai_server::Config::default()
     };
     let state = gongkai_server::AppState::new(store, config);

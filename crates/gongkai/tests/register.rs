@@ -235,6 +235,34 @@ fn show_json(db: &Path, code: &str) -> serde_json::Value {
     serde_json::from_str(&ok(&run_db(db, &["request", "show", code, "--json"]))).unwrap()
 }
 
+/// `gongkai serve --calendar` refuses to start on a calendar file it cannot read or parse
+/// (deadlines must not silently fall back to the built-in data).
+#[test]
+fn serve_refuses_a_bad_calendar_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cal.db");
+    let bad = dir.path().join("节假日.txt");
+    std::fs::write(&bad, "2027 holiday 2027-02-30 春节\n").unwrap();
+    for (file, message) in [
+        (dir.path().join("missing.txt"), "无法读取节假日数据文件"),
+        (bad, "节假日数据文件"),
+    ] {
+        let o = bin()
+            .args(["serve", "--bind", "127.0.0.1:0", "--calendar"])
+            .arg(&file)
+            .arg("--database")
+            .arg(&db)
+            .output()
+            .expect("run gongkai");
+        assert_ne!(o.status.code(), Some(0), "{}", stdout(&o));
+        assert!(stderr(&o).contains(message), "{}", stderr(&o));
+        assert!(
+            !db.exists(),
+            "nothing created before the calendar is checked"
+        );
+    }
+}
+
 /// `gongkai user add --agency`: a clerk limited to one unit; an unknown unit or a scoped admin
 /// is refused before anything is created.
 #[test]

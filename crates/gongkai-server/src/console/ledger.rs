@@ -912,8 +912,8 @@ pub async fn upload(
     let today = today();
     let ignored = cols.ignored.clone();
     let store = state.store.clone();
+    let cal = super::calendar(&state);
     let results = tokio::task::spawn_blocking(move || {
-        let cal = super::calendar();
         let ctx = RowContext {
             agency,
             by: &by,

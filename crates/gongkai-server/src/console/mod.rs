@@ -51,6 +51,7 @@ use gongkai_store::{Agency, AgencyId};
 use maud::{html, Markup};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Cookie remembering the agency chosen on `/console`.
 pub const AGENCY_COOKIE: &str = "gk_agency";
@@ -273,9 +274,44 @@ pub fn today() -> Date {
     crate::today_beijing()
 }
 
-/// The working-day calendar (built-in national calendar).
-pub fn calendar() -> Calendar {
-    Calendar::builtin()
+/// Recompute the clocks of open requests on `cal` and store the ones that changed — after the
+/// administrator added a year, the requests whose deadline fell into it get their due date.
+/// The event log is not touched (the clock is derived state). Returns how many changed.
+pub fn refresh_clocks(
+    store: &dyn gongkai_store::Store,
+    cal: &Calendar,
+) -> Result<usize, gongkai_store::StoreError> {
+    let open = store.list_requests(&gongkai_store::RequestFilter {
+        open_only: true,
+        ..Default::default()
+    })?;
+    let mut changed = 0;
+    for summary in open {
+        let Some(stored) = store.request(&summary.code)? else {
+            continue;
+        };
+        let mut refreshed = stored.request.clone();
+        refreshed.refresh_clock(cal);
+        if refreshed != stored.request {
+            match store.append_request_events(
+                &summary.code,
+                stored.request.log.len(),
+                &refreshed,
+                None,
+            ) {
+                Ok(()) => changed += 1,
+                // Someone acted on it meanwhile: their event computed the clock already.
+                Err(gongkai_store::StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// The server's working-day calendar (built-in data plus the administrator's file).
+pub fn calendar(state: &AppState) -> Arc<Calendar> {
+    state.config.calendar.clone()
 }
 
 /// Rewrite the ways people type dates (`2024/3/5`, `2024.3.5`, `2024年3月5日`, `20240305`,

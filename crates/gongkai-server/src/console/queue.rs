@@ -194,7 +194,7 @@ async fn queue_page(
     let (rows, total) = state
         .db(move |s| Ok((s.list_requests(&filter)?, s.count_requests(&filter)?)))
         .await?;
-    let cal = super::calendar();
+    let cal = super::calendar(state);
     let today = today();
     let marks: Vec<Urgency> = rows
         .iter()

@@ -292,8 +292,11 @@ pub async fn intake(
         Err(msg) => return Ok(bad(&msg)),
     };
     let received = intake.event.at;
-    let request = match Request::receive(RequestId(String::new()), intake.event, &super::calendar())
-    {
+    let request = match Request::receive(
+        RequestId(String::new()),
+        intake.event,
+        &super::calendar(&state),
+    ) {
         Ok(r) => r,
         Err(e) => return Ok(bad(&e.to_string())),
     };
@@ -387,7 +390,7 @@ async fn render_detail(
     let names: HashMap<UserId, String> =
         users.into_iter().map(|u| (u.id, u.display_name)).collect();
     let today = today();
-    let cal = super::calendar();
+    let cal = super::calendar(state);
     let mark = r
         .clock
         .due_date()
@@ -906,7 +909,7 @@ pub async fn event(
         Err(msg) => return refuse(StatusCode::BAD_REQUEST, msg).await,
     };
     let mut updated = stored.request.clone();
-    if let Err(e) = updated.apply(event, &super::calendar()) {
+    if let Err(e) = updated.apply(event, &super::calendar(&state)) {
         return refuse(status_of(&e), e.to_string()).await;
     }
     let detail = updated

@@ -20,7 +20,6 @@ use crate::{AppError, AppState};
 use axum::extract::{ConnectInfo, Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use gongkai_core::calendar::Calendar;
 use gongkai_core::lifecycle::{
     Applicant, ApplicantType, Channel, Event, EventKind, Request, RequestId,
 };
@@ -918,9 +917,9 @@ pub async fn submit(
     let received_on = today();
     let agency_id = agency.id;
     let description = v.description.clone();
+    let calendar = crate::console::calendar(&state);
     let code = state
         .db(move |s| {
-            let calendar = Calendar::builtin();
             let mut attempt = 0;
             loop {
                 attempt += 1;

@@ -34,6 +34,7 @@ on_both_backends!(
     scoped_users_work_only_on_their_units,
     attachments_are_added_listed_and_downloaded,
     contact_details_are_corrected_and_audited,
+    clocks_are_computed_once_the_calendar_knows_the_year,
 );
 
 fn start(backend: Backend) -> Option<TestServer> {
@@ -1289,6 +1290,115 @@ fn contact_details_are_corrected_and_audited(backend: Backend) {
     let entry = log.iter().find(|e| e.action == "request.contact").unwrap();
     assert_eq!(entry.detail, "修改联系电话、通讯地址");
     assert!(!entry.detail.contains("13911112222"));
+}
+
+/// A request whose 20 working days run into a year the calendar lacks has no due date (and
+/// says why); once the administrator's file adds that year, `refresh_clocks` computes it and
+/// stores it without touching the event log. Requests that did not change are left alone.
+fn clocks_are_computed_once_the_calendar_knows_the_year(backend: Backend) {
+    use gongkai_core::calendar::Calendar;
+    use gongkai_core::date::Date;
+    use gongkai_core::lifecycle::{
+        Applicant, ApplicantType, Channel, Clock, Event, EventKind, Request, RequestId,
+    };
+    use gongkai_store::{ApplicantPrivate, NewRequest, RequestSource};
+    let Some(server) = start(backend) else { return };
+    let agency = server
+        .store
+        .ensure_agency(
+            "示例县交通运输局",
+            gongkai_store::AgencyLevel::Department,
+            None,
+        )
+        .unwrap();
+    let builtin = Calendar::builtin();
+    let last_known = *builtin.known_years().last().unwrap();
+    let receive = |code: &str, on: Date| {
+        Request::receive(
+            RequestId(code.into()),
+            Event::new(
+                on,
+                "测试员",
+                EventKind::Received {
+                    channel: Channel::Post,
+                    applicant: Applicant {
+                        kind: ApplicantType::NaturalPerson,
+                        name: "王五".into(),
+                        identity: None,
+                        contact: None,
+                    },
+                    description: "本县道路养护经费".into(),
+                },
+            ),
+            &builtin,
+        )
+        .unwrap()
+    };
+    // Received mid-December of the last known year: the deadline lies in the next one.
+    let late = receive("GK-TEST-LATE", Date::new(last_known, 12, 15).unwrap());
+    assert!(
+        matches!(late.clock, Clock::Unavailable { .. }),
+        "{:?}",
+        late.clock
+    );
+    let early = receive("GK-TEST-EARLY", Date::new(last_known, 3, 2).unwrap());
+    for r in [&late, &early] {
+        server
+            .store
+            .create_request(&NewRequest {
+                agency,
+                request: r,
+                private: &ApplicantPrivate::default(),
+                source: RequestSource::Staff,
+                recorded_by: None,
+                attachments: &[],
+                fingerprint: None,
+            })
+            .unwrap();
+    }
+    // Without the next year nothing changes.
+    assert_eq!(
+        gongkai_server::console::refresh_clocks(server.store.as_ref(), &builtin).unwrap(),
+        0
+    );
+    // The administrator's file for the next year (a made-up arrangement: New Year's Day and
+    // the two days after it off).
+    let next = last_known + 1;
+    let mut extended = builtin.clone();
+    extended
+        .extend_with(&format!(
+            "{next} notice 测试用安排\n{next} holiday {next}-01-01..{next}-01-03 元旦\n"
+        ))
+        .unwrap();
+    assert_eq!(
+        gongkai_server::console::refresh_clocks(server.store.as_ref(), &extended).unwrap(),
+        1
+    );
+    let stored = server.store.request("GK-TEST-LATE").unwrap().unwrap();
+    let expected = extended
+        .add_working_days(Date::new(last_known, 12, 15).unwrap(), 20)
+        .unwrap()
+        .due;
+    assert_eq!(stored.request.clock.due_date(), Some(expected));
+    assert_eq!(stored.request.log.len(), 1, "no event added");
+    assert_eq!(
+        server.store.request_events("GK-TEST-LATE").unwrap().len(),
+        1
+    );
+    let listed = server
+        .store
+        .list_requests(&RequestFilter {
+            agency: Some(agency),
+            ..RequestFilter::default()
+        })
+        .unwrap();
+    let late_row = listed.iter().find(|r| r.code == "GK-TEST-LATE").unwrap();
+    assert_eq!(late_row.due_on, Some(expected), "the queue sorts on it");
+    // Idempotent.
+    assert_eq!(
+        gongkai_server::console::refresh_clocks(server.store.as_ref(), &extended).unwrap(),
+        0
+    );
 }
 
 fn viewers_cannot_change_anything(backend: Backend) {
