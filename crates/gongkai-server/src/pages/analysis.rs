@@ -423,7 +423,7 @@ pub async fn rollup(
     Query(q): Query<RollupQuery>,
 ) -> Result<Response, AppError> {
     let agency = opt_i64(&q.agency)?.map(AgencyId);
-    let year = opt_i64(&q.year)?.map(|y| y as i32);
+    let year = crate::console::parse_year(q.year.as_deref())?;
     let agencies = state.db(|s| s.agencies()).await?;
     let form = html! {
         form.box method="get" action="/rollup" {

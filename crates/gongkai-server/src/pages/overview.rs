@@ -129,7 +129,7 @@ pub async fn overview(
     staff: Staff,
     Query(q): Query<OverviewQuery>,
 ) -> Result<axum::response::Html<String>, AppError> {
-    let year = opt_i64(&q.year)?.map(|y| y as i32);
+    let year = crate::console::parse_year(q.year.as_deref())?;
     let region = opt_i64(&q.region)?.map(AgencyId);
     let search = q.q.clone().unwrap_or_default();
     let page = opt_i64(&q.page)?.unwrap_or(1).max(1) as usize;
@@ -252,7 +252,7 @@ pub async fn export(
     Path(format): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
-    let year = opt_i64(&q.year)?.map(|y| y as i32);
+    let year = crate::console::parse_year(q.year.as_deref())?;
     let region = opt_i64(&q.region)?.map(AgencyId);
     let data = load(&state, year, region, q.q.as_deref().unwrap_or("")).await?;
     let headers = [

@@ -29,7 +29,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<axum::response::Html<String>, AppError> {
     let agency = opt_i64(&q.agency)?.map(AgencyId);
-    let year = opt_i64(&q.year)?.map(|y| y as i32);
+    let year = crate::console::parse_year(q.year.as_deref())?;
     let with_errors = q.errors.as_deref() == Some("1");
     let page = opt_i64(&q.page)?.unwrap_or(1).max(1);
     let filter = ReportFilter {

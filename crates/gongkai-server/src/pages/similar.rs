@@ -116,6 +116,9 @@ pub async fn survey(
     year: i32,
     threshold: f64,
 ) -> Result<Survey, AppError> {
+    if !(2000..=2100).contains(&year) {
+        return Err(AppError::BadRequest(format!("年度“{year}”无效")));
+    }
     let (region_name, current, previous) = state
         .db(move |s| {
             let (region_name, units) = match region {
@@ -227,7 +230,7 @@ pub async fn page(
     Query(q): Query<SimilarQuery>,
 ) -> Result<Response, AppError> {
     let region = opt_i64(&q.agency)?.map(AgencyId);
-    let year = opt_i64(&q.year)?.map(|y| y as i32);
+    let year = crate::console::parse_year(q.year.as_deref())?;
     let threshold = parse_threshold(&q.threshold)?;
     let agencies = state.db(|s| s.agencies()).await?;
     let form = html! {

@@ -237,6 +237,18 @@ fn similar_narratives_across_units_and_years(backend: Backend) {
         .unwrap();
     assert_eq!(csv.matches("单位之间雷同").count(), 2, "{csv}");
 
+    // Years outside 2000–2100 (or past i32) are refused, never wrapped.
+    for path in [
+        "/similar?year=2147483648",
+        "/similar?year=1999",
+        "/api/v1/similar?year=-2147483648",
+        "/rollup?agency=1&year=99999999999",
+        "/overview?year=-5",
+    ] {
+        let resp = viewer.get(server.url(path)).send().unwrap();
+        assert_eq!(resp.status().as_u16(), 400, "{path}");
+        assert!(resp.text().unwrap().contains("年度"), "{path}");
+    }
     for bad in ["50", "abc"] {
         let resp = viewer
             .get(server.url(&format!("/similar?year=2022&threshold={bad}")))
@@ -797,7 +809,7 @@ fn bad_uploads_are_refused_and_change_nothing(backend: Backend) {
     // A wrong form field: a clear 400, not a crash.
     let resp = client.get(server.url("/reports?year=abc")).send().unwrap();
     assert_eq!(resp.status().as_u16(), 400);
-    assert!(resp.text().unwrap().contains("不是有效的数字"));
+    assert!(resp.text().unwrap().contains("年度“abc”无效"));
     assert_eq!(
         client
             .get(server.url("/reports/999999"))
