@@ -412,6 +412,10 @@ pub enum EventKind {
     Delivered,
     /// The applicant withdrew the request (counted as （六）3 其他).
     Withdrawn,
+    /// The applicant's name or type was registered wrongly and is corrected (a record fix,
+    /// not a step of the procedure: allowed in every state, the clock is unaffected). The type
+    /// decides the table-三 column the request is counted in; the 证件号码 (`identity`) stays.
+    ApplicantCorrected { kind: ApplicantType, name: String },
 }
 
 /// One entry of the log: when it took effect, who did it, an optional note, and what happened.
@@ -499,10 +503,11 @@ impl fmt::Display for Action {
 }
 
 impl EventKind {
-    /// The action this event performs (`None` for `Received`).
+    /// The action this event performs (`None` for `Received` and for record corrections,
+    /// which are not steps of the procedure).
     pub fn action(&self) -> Option<Action> {
         Some(match self {
-            EventKind::Received { .. } => return None,
+            EventKind::Received { .. } | EventKind::ApplicantCorrected { .. } => return None,
             EventKind::CorrectionRequested { .. } => Action::RequestCorrection,
             EventKind::Corrected => Action::RecordCorrection,
             EventKind::CorrectionLapsed => Action::MarkCorrectionLapsed,
@@ -610,6 +615,8 @@ pub enum RequestError {
     OutOfOrder { previous: Date, at: Date },
     #[error("必须注明经办人")]
     MissingActor,
+    #[error("不能更正申请人信息：{0}")]
+    InvalidCorrection(String),
     #[error("{0}")]
     Calendar(#[from] CalendarError),
     #[error("第{index}个事件：{error}")]
@@ -1030,6 +1037,28 @@ impl Request {
                 at: event.at,
             });
         }
+        if let EventKind::ApplicantCorrected { kind, name } = &event.kind {
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(RequestError::InvalidCorrection(
+                    "申请人姓名/名称不能为空".into(),
+                ));
+            }
+            if *kind == self.applicant.kind && name == self.applicant.name {
+                return Err(RequestError::InvalidCorrection(
+                    "更正后的申请人信息与现有登记相同".into(),
+                ));
+            }
+            self.applicant.kind = *kind;
+            self.applicant.name = name.to_string();
+            let seq = self.log.len() as u32 + 1;
+            self.log.push(LoggedEvent {
+                seq,
+                due_after: self.clock.due_date(),
+                event,
+            });
+            return Ok(());
+        }
         let Some(action) = event.kind.action() else {
             return Err(RequestError::AlreadyReceived(self.received_on));
         };
@@ -1059,6 +1088,8 @@ impl Request {
             EventKind::Received { .. } => {
                 return Err(RequestError::AlreadyReceived(self.received_on))
             }
+            // Record corrections returned above, before the procedure's checks.
+            EventKind::ApplicantCorrected { .. } => {}
             EventKind::CorrectionRequested { reply_by } => {
                 if let Some(c) = &self.correction {
                     return Err(self.forbidden(
@@ -1453,6 +1484,73 @@ mod tests {
 
     fn ev(at: &str, kind: EventKind) -> Event {
         Event::new(d(at), "经办人乙", kind)
+    }
+
+    #[test]
+    fn applicant_corrections_change_the_record_not_the_procedure() {
+        let mut r = received("2024-09-27");
+        let due = r.clock.due_date();
+        let fix = |kind, name: &str| {
+            ev(
+                "2024-09-30",
+                EventKind::ApplicantCorrected {
+                    kind,
+                    name: name.into(),
+                },
+            )
+        };
+        r.apply(fix(ApplicantType::Commercial, "某某科技有限公司"), &cal())
+            .unwrap();
+        assert_eq!(r.applicant.kind, ApplicantType::Commercial);
+        assert_eq!(r.applicant.name, "某某科技有限公司");
+        assert_eq!(r.status, Status::Processing);
+        assert_eq!(r.clock.due_date(), due, "the clock is not touched");
+        assert_eq!(r.log.len(), 2);
+        // Nothing changed, or no name: refused, the request unchanged.
+        let before = r.clone();
+        for bad in [
+            fix(ApplicantType::Commercial, "某某科技有限公司"),
+            fix(ApplicantType::Commercial, "  "),
+        ] {
+            assert!(matches!(
+                r.apply(bad, &cal()),
+                Err(RequestError::InvalidCorrection(_))
+            ));
+            assert_eq!(r, before);
+        }
+        // Allowed after the answer too (the type decides the table-三 column).
+        r.apply(
+            ev(
+                "2024-10-10",
+                EventKind::Answered {
+                    outcome: Outcome::Disclosed,
+                },
+            ),
+            &cal(),
+        )
+        .unwrap();
+        r.apply(
+            ev(
+                "2024-10-11",
+                EventKind::ApplicantCorrected {
+                    kind: ApplicantType::Research,
+                    name: "某某研究院".into(),
+                },
+            ),
+            &cal(),
+        )
+        .unwrap();
+        assert_eq!(r.status, Status::Answered);
+        assert_eq!(r.applicant.kind, ApplicantType::Research);
+        // Out of order is still refused.
+        assert!(matches!(
+            r.apply(fix(ApplicantType::Other, "某人"), &cal()),
+            Err(RequestError::OutOfOrder { .. })
+        ));
+        // Replaying the log gives the same request.
+        let replayed =
+            Request::replay(r.id.clone(), r.log.iter().map(|l| l.event.clone()), &cal()).unwrap();
+        assert_eq!(replayed, r);
     }
 
     #[test]

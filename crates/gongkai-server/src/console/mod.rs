@@ -76,6 +76,10 @@ pub fn routes() -> Router<AppState> {
             post(requests::update_contact),
         )
         .route(
+            "/console/requests/{code}/applicant",
+            post(requests::correct_applicant),
+        )
+        .route(
             "/console/requests/{code}/attachments/{id}",
             get(attachments::fetch),
         )

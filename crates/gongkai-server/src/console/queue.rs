@@ -368,6 +368,7 @@ fn action_label(action: &str) -> &str {
         "user.create" => "新建用户",
         "request.attachment" => "上传附件",
         "request.contact" => "修改联系方式",
+        "request.applicant" => "更正申请人信息",
         "user.scope" => "设置单位范围",
         other => other,
     }

@@ -343,6 +343,7 @@ pub async fn detail(
         "created" => format!("已登记申请，查询码 {code}，请告知申请人。"),
         "attached" => "已保存附件。".to_string(),
         "contact" => "已保存联系方式。".to_string(),
+        "applicant" => "已更正申请人信息。".to_string(),
         other => match from_serde_name::<Action>(other) {
             Some(action) => format!("已登记“{}”。", action.label_zh()),
             None => "已保存。".to_string(),
@@ -467,8 +468,28 @@ async fn render_detail(
                                 }
                             }
                         } }
-                        p.muted { "申请人姓名、类型和证件号码以登记时为准（证件号码关系到按件计收的次数），不在此修改。" }
+                        p.muted { "申请人姓名和类型的更正见下方；证件号码以登记时为准（关系到按件计收的次数）。" }
                         button.secondary type="submit" { "保存联系方式" }
+                    }
+                }
+                details #correct-applicant {
+                    summary { "更正申请人姓名或类型" }
+                    form method="post" action={ (super::request_path(&r.id.0)) "/applicant" } {
+                        (ui::csrf_field(staff))
+                        input type="hidden" name="expected" value=(r.log.len());
+                        p {
+                            label { "申请人类型 "
+                                select name="applicant_type" {
+                                    @for t in ApplicantType::ALL {
+                                        option value=(serde_name(&t)) selected[t == r.applicant.kind] { (t.label_zh()) }
+                                    }
+                                }
+                            }
+                            label { "姓名/名称 " input type="text" name="name" value=(r.applicant.name) required maxlength="100"; }
+                        }
+                        p { label { "更正原因 " input type="text" name="note" size="50" maxlength="1000" required placeholder="例如：登记时误选类型"; } }
+                        p.muted { "更正记入办理记录（不改动原登记事件）；申请人类型决定年度报告表三中计入的栏目。" }
+                        button.secondary type="submit" { "更正" }
                     }
                 }
             }
@@ -556,6 +577,9 @@ pub fn describe(kind: &EventKind) -> String {
         EventKind::Answered { outcome } => format!("作出答复：{}", outcome.label_zh()),
         EventKind::Delivered => "答复已送达申请人".into(),
         EventKind::Withdrawn => "申请人撤回申请".into(),
+        EventKind::ApplicantCorrected { kind, name } => {
+            format!("更正申请人登记信息：{name}，{}", kind.label_zh())
+        }
     }
 }
 
@@ -865,6 +889,99 @@ pub async fn update_contact(
             .await?;
     }
     Ok(Redirect::to(&format!("{}?ok=contact", super::request_path(&code))).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ApplicantForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    expected: String,
+    #[serde(default)]
+    applicant_type: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /console/requests/{code}/applicant`: correct the applicant's name or type with an
+/// `ApplicantCorrected` event (the log stays append-only; the original `Received` is kept).
+pub async fn correct_applicant(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    Form(form): Form<ApplicantForm>,
+) -> Result<Response, AppError> {
+    staff.require(Role::Supervisor)?;
+    staff.check_csrf(&form.csrf)?;
+    let c = code.clone();
+    let stored = state
+        .db(move |s| s.request(&c))
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("申请 {code}")))?;
+    auth::ensure_unit_in_scope(&state, &staff.user, stored.agency).await?;
+    let refuse = |status: StatusCode, msg: String| {
+        let (state, staff, code) = (&state, &staff, &code);
+        async move { render_detail(state, staff, code, Some((status, msg)), None).await }
+    };
+    let old_len = stored.request.log.len();
+    if form.expected.trim().parse::<usize>().ok() != Some(old_len) {
+        return refuse(
+            StatusCode::CONFLICT,
+            "该申请在你打开页面后已有新的办理记录，本次更正未保存；请查看最新状态后重新操作。"
+                .into(),
+        )
+        .await;
+    }
+    let fields = (|| -> Result<Event, String> {
+        let kind: ApplicantType =
+            from_serde_name(&form.applicant_type).ok_or_else(|| "请选择申请人类型".to_string())?;
+        let name = limited("申请人姓名/名称", &form.name, 100)?
+            .ok_or_else(|| "请填写申请人姓名或名称".to_string())?;
+        let note =
+            limited("更正原因", &form.note, 1000)?.ok_or_else(|| "请填写更正原因".to_string())?;
+        Ok(Event::new(
+            today(),
+            staff.user.display_name.clone(),
+            EventKind::ApplicantCorrected { kind, name },
+        )
+        .with_note(note))
+    })();
+    let event = match fields {
+        Ok(e) => e,
+        Err(msg) => return refuse(StatusCode::BAD_REQUEST, msg).await,
+    };
+    let mut updated = stored.request.clone();
+    if let Err(e) = updated.apply(event, &super::calendar(&state)) {
+        return refuse(StatusCode::BAD_REQUEST, e.to_string()).await;
+    }
+    let (user, agency, c) = (staff.user.id, stored.agency, code.clone());
+    let saved = state
+        .db(move |s| {
+            s.append_request_events(&c, old_len, &updated, Some(user))?;
+            s.audit(
+                Some(user),
+                Some(agency),
+                "request.applicant",
+                &c,
+                "更正申请人姓名或类型",
+            )
+        })
+        .await;
+    match saved {
+        Ok(()) => Ok(
+            Redirect::to(&format!("{}?ok=applicant", super::request_path(&code))).into_response(),
+        ),
+        Err(AppError::Conflict(_)) => {
+            refuse(
+                StatusCode::CONFLICT,
+                "该申请刚刚有了新的办理记录，本次更正未保存；请查看最新状态后重新操作。".into(),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn event(

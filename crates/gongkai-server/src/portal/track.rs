@@ -63,6 +63,7 @@ fn step(e: &LoggedEvent) -> String {
         EventKind::Answered { outcome } => format!("作出答复：{}", outcome.label_zh()),
         EventKind::Delivered => "答复已送达".into(),
         EventKind::Withdrawn => "申请人撤回申请".into(),
+        EventKind::ApplicantCorrected { .. } => "更正申请人登记信息".into(),
     }
 }
 

@@ -35,6 +35,7 @@ on_both_backends!(
     attachments_are_added_listed_and_downloaded,
     contact_details_are_corrected_and_audited,
     clocks_are_computed_once_the_calendar_knows_the_year,
+    applicant_type_corrected_moves_the_report_column,
 );
 
 fn start(backend: Backend) -> Option<TestServer> {
@@ -1398,6 +1399,113 @@ fn clocks_are_computed_once_the_calendar_knows_the_year(backend: Backend) {
     assert_eq!(
         gongkai_server::console::refresh_clocks(server.store.as_ref(), &extended).unwrap(),
         0
+    );
+}
+
+/// A request registered as 自然人 that came from a company is corrected: the log keeps the
+/// original receipt and adds the correction, the queue and the year's report count it as
+/// 商业企业, a stale form or an unchanged correction stores nothing.
+fn applicant_type_corrected_moves_the_report_column(backend: Backend) {
+    let Some(server) = start(backend) else { return };
+    let supervisor = server.login("supervisor");
+    let agency = open_agency(&server, &supervisor, "示例县市场监督管理局");
+    let code = new_request(&server, &supervisor, agency, &[("name", "某某公司")]);
+    let correct = |fields: &[(&str, &str)]| {
+        let csrf = server.csrf(&supervisor);
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        supervisor
+            .post(server.url(&format!("/console/requests/{code}/applicant")))
+            .form(&form)
+            .send()
+            .unwrap()
+    };
+    // Stale (the log has 1 event, the form says 0), unchanged, or without a reason: nothing.
+    for (fields, status) in [
+        (
+            vec![
+                ("expected", "0"),
+                ("applicant_type", "commercial"),
+                ("name", "某某科技有限公司"),
+                ("note", "误选"),
+            ],
+            409,
+        ),
+        (
+            vec![
+                ("expected", "1"),
+                ("applicant_type", "natural_person"),
+                ("name", "某某公司"),
+                ("note", "无变化"),
+            ],
+            400,
+        ),
+        (
+            vec![
+                ("expected", "1"),
+                ("applicant_type", "commercial"),
+                ("name", "某某科技有限公司"),
+                ("note", ""),
+            ],
+            400,
+        ),
+    ] {
+        let resp = correct(&fields);
+        assert_eq!(resp.status().as_u16(), status, "{fields:?}");
+        assert_eq!(
+            server
+                .store
+                .request(&code)
+                .unwrap()
+                .unwrap()
+                .request
+                .log
+                .len(),
+            1
+        );
+    }
+    let resp = correct(&[
+        ("expected", "1"),
+        ("applicant_type", "commercial"),
+        ("name", "某某科技有限公司"),
+        ("note", "登记时误选为自然人"),
+    ]);
+    assert_eq!(
+        resp.status().as_u16(),
+        303,
+        "{}",
+        resp.text().unwrap_or_default()
+    );
+    let stored = server.store.request(&code).unwrap().unwrap();
+    assert_eq!(stored.request.log.len(), 2, "the original receipt is kept");
+    assert_eq!(stored.request.applicant.name, "某某科技有限公司");
+    let row = server
+        .store
+        .list_requests(&RequestFilter {
+            agency: Some(AgencyId(agency)),
+            ..RequestFilter::default()
+        })
+        .unwrap()
+        .into_iter()
+        .find(|r| r.code == code)
+        .unwrap();
+    assert_eq!(row.applicant_type, "commercial");
+    let detail = get_text(&server, &supervisor, &format!("/console/requests/{code}"));
+    assert!(detail.contains("更正申请人登记信息：某某科技有限公司，商业企业"));
+    let json: serde_json::Value = supervisor
+        .get(server.url(&format!(
+            "/console/report/export/json?agency={agency}&year=2024"
+        )))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let report = gongkai_core::Report::from_json_value(json).unwrap();
+    assert_eq!(report.request_cell("new_received", 0), Some(0.0), "自然人");
+    assert_eq!(
+        report.request_cell("new_received", 1),
+        Some(1.0),
+        "商业企业"
     );
 }
 

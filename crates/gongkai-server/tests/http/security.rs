@@ -370,6 +370,17 @@ fn cases(f: &Fixtures) -> Vec<Case> {
             Role::Viewer,
         ),
         post(
+            "/console/requests/{code}/applicant",
+            format!("/console/requests/{code}/applicant"),
+            Role::Supervisor,
+            form(&[
+                ("expected", "1"),
+                ("applicant_type", "other"),
+                ("name", "矩阵测试"),
+                ("note", "矩阵"),
+            ]),
+        ),
+        post(
             "/console/requests/{code}/contact",
             format!("/console/requests/{code}/contact"),
             Role::Supervisor,
