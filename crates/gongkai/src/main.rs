@@ -32,7 +32,7 @@ use std::process::ExitCode;
                   DOCX, XLSX; whole directories and ZIP archives, in parallel),\n\
                   checks them with named rules (勾稽关系, sums, structure, timeliness, cross-year, duplicated text)\n\
                   and renders them as JSON, Markdown or HTML.",
-    after_help = "示例 / Examples:\n  gongkai parse 报告.txt --json\n  gongkai check samples/*.txt\n  gongkai check 2024年报/ 附件.zip\n  gongkai render 报告.html --to html > 报告.html\n  gongkai eval ../shared/corpus\n  gongkai serve --demo\n\n依申请公开登记 / Register:\n  gongkai calendar due 2024-09-27 20\n  gongkai calendar show 2025\n  gongkai request add --agency 示例县数据资源局 --applicant 张三 --type 自然人 --channel 网络 --received 2024-09-27 --description 2023年度部门预算\n  gongkai request event GK-2024-7F3K9Q answer --outcome 予以公开 --at 2024-10-08\n  gongkai request show GK-2024-7F3K9Q\n  gongkai request list --open\n  gongkai report --year 2024 --agency 示例县数据资源局 --to docx -o 2024年报.docx\n\n退出状态：0 无错误；1 有错误级别的检查结果（登记簿命令：不允许的办理环节）；2 有文件无法读取或输入有误。"
+    after_help = "示例 / Examples:\n  gongkai parse 报告.txt --json\n  gongkai check samples/*.txt\n  gongkai check 2024年报/ 附件.zip\n  gongkai render 报告.html --to html > 报告.html\n  gongkai eval ../shared/corpus\n  gongkai serve --demo\n\n依申请公开登记 / Register:\n  gongkai calendar due 2024-09-27 20\n  gongkai calendar show 2025\n  gongkai request add --agency 示例县数据资源局 --applicant 张三 --type 自然人 --channel 网络 --received 2024-09-27 --description 2023年度部门预算\n  gongkai request event GK-2024-7F3K-9QXM-W2HT answer --outcome 予以公开 --at 2024-10-08\n  gongkai request show GK-2024-7F3K-9QXM-W2HT\n  gongkai request list --open\n  gongkai report --year 2024 --agency 示例县数据资源局 --to docx -o 2024年报.docx\n\n退出状态：0 无错误；1 有错误级别的检查结果（登记簿命令：不允许的办理环节）；2 有文件无法读取或输入有误。"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -147,7 +147,7 @@ enum Command {
     ///
     /// Example: gongkai request add --agency 示例县数据资源局 --applicant 张三 --type 自然人 \
     ///              --received 2024-09-27 --description 2023年度部门预算
-    ///          gongkai request event GK-2024-7F3K9Q answer --outcome disclosed
+    ///          gongkai request event GK-2024-7F3K-9QXM-W2HT answer --outcome disclosed
     ///          gongkai request list --open
     #[command(verbatim_doc_comment)]
     Request {

@@ -28,7 +28,7 @@ use crate::serve::{open_store, redact};
 
 #[derive(Subcommand)]
 pub enum RequestAction {
-    /// 登记一件政府信息公开申请，输出查询码（如 GK-2024-7F3K9Q）。
+    /// 登记一件政府信息公开申请，输出查询码（如 GK-2024-7F3K-9QXM-W2HT）。
     ///
     /// Only the tracking code is printed on stdout (for scripts); the due date goes to stderr.
     /// Example: gongkai request add --agency 示例县数据资源局 --applicant 张三 --type 自然人 \
@@ -92,8 +92,8 @@ pub enum RequestAction {
     ///   fee-lapsed         登记逾期未缴费
     ///
     /// An event the 条例 does not allow exits with status 1 and stores nothing.
-    /// Example: gongkai request event GK-2024-7F3K9Q answer --outcome disclosed --at 2024-10-08
-    ///          gongkai request event GK-2024-7F3K9Q extend --days 20 --note 涉及档案调取
+    /// Example: gongkai request event GK-2024-7F3K-9QXM-W2HT answer --outcome disclosed --at 2024-10-08
+    ///          gongkai request event GK-2024-7F3K-9QXM-W2HT extend --days 20 --note 涉及档案调取
     #[command(verbatim_doc_comment)]
     Event {
         /// Tracking code (查询码)
@@ -135,7 +135,7 @@ pub enum RequestAction {
     },
     /// 查看一件申请：状态、答复期限及其计算说明、办理记录。
     ///
-    /// Example: gongkai request show GK-2024-7F3K9Q --json
+    /// Example: gongkai request show GK-2024-7F3K-9QXM-W2HT --json
     #[command(verbatim_doc_comment)]
     Show {
         code: String,

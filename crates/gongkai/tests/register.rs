@@ -305,11 +305,11 @@ fn request_round_trip_and_illegal_transitions_change_nothing() {
     let db = dir.path().join("register.db");
 
     let code = add(&db, "张三", "自然人", "2024-09-27");
-    let well_formed = code.len() == "GK-2024-7F3K9Q".len()
+    let well_formed = code.len() == "GK-2024-7F3K-9QXM-W2HT".len()
         && code.starts_with("GK-2024-")
-        && code[8..]
-            .chars()
-            .all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && !"ILOU".contains(c)));
+        && code[8..].chars().all(|c| {
+            c == '-' || c.is_ascii_digit() || (c.is_ascii_uppercase() && !"ILOU".contains(c))
+        });
     assert!(well_formed, "{code}");
     let second = add(&db, "某律师事务所", "legal_services", "2024-10-08");
     assert_ne!(code, second);

@@ -427,10 +427,23 @@ pub fn random_suffix(len: usize) -> Result<String, AppError> {
     Ok(out)
 }
 
-/// A tracking code (查询码) like `GK-2024-7F3K9Q`: the year of receipt and 6 random characters
-/// that cannot be misread on the phone or on paper.
+/// A tracking code (查询码) like `GK-2024-7F3K-9QXM-W2HT`: the year of receipt and 12 random
+/// characters (≈ 59 bits) that cannot be misread on the phone or on paper. Long enough to be
+/// given to the applicant for the portal's tracking page ([`is_public_staff_code`]).
 pub fn tracking_code(year: i32) -> Result<String, AppError> {
-    Ok(format!("GK-{year}-{}", random_suffix(6)?))
+    let r = random_suffix(12)?;
+    Ok(format!("GK-{year}-{}-{}-{}", &r[..4], &r[4..8], &r[8..]))
+}
+
+/// Whether a staff-registered code has the long form ([`tracking_code`]) and may be looked up
+/// on the portal. Older 6-character codes (`GK-2024-7F3K9Q`, ≈ 29 bits) stay staff-only: too
+/// short to be safe against guessing.
+pub fn is_public_staff_code(code: &str) -> bool {
+    let parts: Vec<&str> = code.split('-').collect();
+    matches!(parts.as_slice(), ["GK", year, a, b, c]
+        if year.len() == 4
+            && year.bytes().all(|b| b.is_ascii_digit())
+            && [a, b, c].iter().all(|p| p.len() == 4 && p.bytes().all(|b| b.is_ascii_alphanumeric())))
 }
 
 #[cfg(test)]
@@ -465,9 +478,21 @@ mod tests {
     fn codes_are_unambiguous() {
         for _ in 0..50 {
             let code = tracking_code(2024).unwrap();
-            assert_eq!(code.len(), "GK-2024-".len() + 6);
+            assert_eq!(code.len(), "GK-2024-7F3K-9QXM-W2HT".len());
             assert!(code.starts_with("GK-2024-"));
-            assert!(!code[8..].contains(['0', 'O', '1', 'I', 'L']), "{code}");
+            assert!(
+                !code[8..].contains(['0', 'O', '1', 'I', 'L', 'U']),
+                "{code}"
+            );
+            assert!(is_public_staff_code(&code), "{code}");
+        }
+        for short in [
+            "GK-2024-7F3K9Q",
+            "GK-2024-7F3K-9QXM",
+            "XX-2024-7F3K-9QXM-W2HT",
+            "",
+        ] {
+            assert!(!is_public_staff_code(short), "{short}");
         }
     }
 
@@ -482,8 +507,8 @@ mod tests {
         assert_eq!(status_label("answered"), "已答复");
         assert_eq!(href(AgencyId(3), "/console"), "/console?agency=3");
         assert_eq!(
-            request_path("GK-2024-7F3K9Q"),
-            "/console/requests/GK-2024-7F3K9Q"
+            request_path("GK-2024-7F3K-9QXM-W2HT"),
+            "/console/requests/GK-2024-7F3K-9QXM-W2HT"
         );
         assert_eq!(request_path("a/b c"), "/console/requests/a%2Fb%20c");
         assert_eq!(

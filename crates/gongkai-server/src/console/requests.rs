@@ -399,9 +399,20 @@ async fn render_detail(
         .unwrap_or(Urgency::Normal);
     let p = &stored.private;
     let can_act = staff.user.role.allows(Role::Supervisor);
+    // Whether the applicant can follow this request on the portal with its code.
+    let trackable = match stored.source {
+        RequestSource::Online => true,
+        RequestSource::Staff => super::is_public_staff_code(&r.id.0),
+        RequestSource::Ledger => false,
+    } && crate::portal::agency(state)
+        .await
+        .is_ok_and(|a| a.id == stored.agency);
     let status = error.as_ref().map(|(s, _)| *s).unwrap_or(StatusCode::OK);
     let body = html! {
         h1 { "申请 " code #code { (r.id) } " " span.muted { (r.status.label_zh()) } }
+        @if trackable {
+            p.muted #trackable { "申请人可凭此查询码在政府信息公开门户（" a href={ "/public/track?code=" (r.id) } { "/public/track" } "）查询办理进度。" }
+        }
         @if let Some((_, e)) = &error { (flash_error(e)) }
         @if let Some(m) = &ok { (flash_ok(m)) }
         div.box #due {

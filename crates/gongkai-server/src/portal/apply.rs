@@ -718,6 +718,20 @@ pub(crate) fn normalize_code(input: &str) -> String {
             other => other,
         })
         .collect();
+    // A staff-registered code: GK, the year, 12 characters (the staff alphabet has no 0/1, so
+    // the look-alike mapping above cannot hide a match).
+    if cleaned.len() == 18
+        && cleaned.starts_with("GK")
+        && cleaned[2..6].bytes().all(|b| b.is_ascii_digit())
+    {
+        return format!(
+            "GK-{}-{}-{}-{}",
+            &cleaned[2..6],
+            &cleaned[6..10],
+            &cleaned[10..14],
+            &cleaned[14..]
+        );
+    }
     if cleaned.len() == 20 && cleaned[..8].bytes().all(|b| b.is_ascii_digit()) {
         format!(
             "{}-{}-{}-{}",
@@ -973,7 +987,16 @@ pub(crate) async fn public_request(
     let agency = super::agency(state).await?.id;
     let code = code.to_string();
     let stored = state.db(move |s| s.request(&code)).await?;
-    Ok(stored.filter(|r| r.agency == agency && r.source == RequestSource::Online))
+    Ok(stored.filter(|r| {
+        r.agency == agency
+            && match r.source {
+                RequestSource::Online => true,
+                // Registered by staff (post, counter, fax) with a long code given to the
+                // applicant; ledger imports and old short codes stay staff-only.
+                RequestSource::Staff => crate::console::is_public_staff_code(&r.request.id.0),
+                RequestSource::Ledger => false,
+            }
+    }))
 }
 
 pub async fn receipt(

@@ -4,8 +4,10 @@
 //! receipt and due dates with their explanation, the outcome once answered, and for each event
 //! its date and what kind of step it was. The applicant's 证件号码, phone, address and e-mail,
 //! staff names and notes, and the parties consulted are never read into the page. The name is
-//! masked (张**). A code of another agency, of a request not filed on this portal, or unknown,
-//! is simply "not found"; failed look-ups per address are limited.
+//! masked (张**). A code of another agency, unknown, or not meant for the public (a ledger
+//! import, a short staff code of earlier versions) is simply "not found"; failed look-ups per
+//! address are limited. Online requests and staff-registered ones with a long code
+//! (`console::is_public_staff_code`) are found.
 
 use super::apply::{normalize_code, public_request};
 use super::{client_key, enc, minutes_left, page, portal, within_limit, PortalError};

@@ -30,6 +30,7 @@ on_both_backends!(
     attachments_are_limited_and_checked,
     catalog_search_browse_and_feeds,
     guide_and_annual_reports,
+    staff_registered_requests_are_tracked_by_their_code,
 );
 
 fn count(server: &TestServer, agency: AgencyId) -> i64 {
@@ -184,6 +185,117 @@ fn apply_receipt_and_track(backend: Backend) {
         "code in the staff queue"
     );
     assert_eq!(count(&server, agency), 1);
+}
+
+/// A request a clerk registered (a letter by post) gets a long code the applicant can track on
+/// the portal, typed in any case and with or without dashes; the page shows no personal data.
+/// Older short codes and ledger imports stay staff-only.
+fn staff_registered_requests_are_tracked_by_their_code(backend: Backend) {
+    let Some((server, agency)) = portal_support::start(backend, 1000) else {
+        return;
+    };
+    let supervisor = server.login("supervisor");
+    let csrf = server.csrf(&supervisor);
+    let resp = supervisor
+        .post(server.url(&format!("/console/requests/new?agency={agency}")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("applicant_type", "natural_person"),
+            ("name", "赵六"),
+            ("id_number", "110101197003034567"),
+            ("phone", "13600001111"),
+            ("address", "示例县邮政路 3 号"),
+            ("channel", "post"),
+            ("received_on", "2024-09-27"),
+            ("description", "本县2023年度财政预算执行情况"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    let code = location
+        .strip_prefix("/console/requests/")
+        .and_then(|rest| rest.split('?').next())
+        .unwrap()
+        .to_string();
+    assert!(
+        gongkai_server::console::is_public_staff_code(&code),
+        "{code}"
+    );
+    let detail = supervisor
+        .get(server.url(&location))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        detail.contains("id=\"trackable\""),
+        "the clerk is told it can be tracked"
+    );
+
+    let citizen = client();
+    let sloppy = code.replace('-', "").to_lowercase();
+    for typed in [code.clone(), sloppy] {
+        let resp = citizen
+            .get(server.url("/public/track"))
+            .query(&[("code", typed.as_str())])
+            .send()
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{typed}");
+        let page = resp.text().unwrap();
+        assert!(page.contains(&code) && page.contains("赵*"), "{page}");
+        for secret in ["赵六", "110101197003034567", "13600001111", "邮政路"] {
+            assert!(!page.contains(secret), "tracking page leaks {secret}");
+        }
+    }
+
+    // A short code of the old form and a ledger import: staff-only.
+    use gongkai_core::calendar::Calendar;
+    use gongkai_core::lifecycle::{
+        Applicant, ApplicantType, Channel, Event, EventKind, Request, RequestId,
+    };
+    for (code, source) in [
+        ("GK-2024-ABCDEF", RequestSource::Staff),
+        ("GK-2024-HJKM-NPQR-STVW", RequestSource::Ledger),
+    ] {
+        let request = Request::receive(
+            RequestId(code.into()),
+            Event::new(
+                Date::parse("2024-09-27").unwrap(),
+                "测试员",
+                EventKind::Received {
+                    channel: Channel::Post,
+                    applicant: Applicant {
+                        kind: ApplicantType::NaturalPerson,
+                        name: "钱七".into(),
+                        identity: None,
+                        contact: None,
+                    },
+                    description: "某事项".into(),
+                },
+            ),
+            &Calendar::builtin(),
+        )
+        .unwrap();
+        server
+            .store
+            .create_request(&gongkai_store::NewRequest {
+                agency,
+                request: &request,
+                private: &Default::default(),
+                source,
+                recorded_by: None,
+                attachments: &[],
+                fingerprint: None,
+            })
+            .unwrap();
+        let resp = citizen
+            .get(server.url("/public/track"))
+            .query(&[("code", code)])
+            .send()
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 404, "{code}");
+    }
 }
 
 fn abuse_controls(backend: Backend) {
