@@ -133,6 +133,46 @@ pub enum RequestAction {
         #[arg(long, env = "GONGKAI_CALENDAR")]
         calendar: Option<PathBuf>,
     },
+    /// 更正登记有误的申请人姓名或类型（记入办理记录，不改动原登记）。
+    ///
+    /// Example: gongkai request correct GK-2024-7F3K-9QXM-W2HT --type 商业企业 --note 登记时误选
+    #[command(verbatim_doc_comment)]
+    Correct {
+        code: String,
+        /// The applicant type it should be (自然人、商业企业 … or natural_person, commercial …)
+        #[arg(long = "type")]
+        kind: Option<String>,
+        /// The applicant's name as it should be
+        #[arg(long)]
+        name: Option<String>,
+        /// Why (required: it stays in the log)
+        #[arg(long)]
+        note: String,
+        /// The date of the correction, YYYY-MM-DD (default: today)
+        #[arg(long)]
+        at: Option<String>,
+        /// Who corrects it (default: $USER)
+        #[arg(long)]
+        by: Option<String>,
+        #[arg(long, env = "GONGKAI_DATABASE", default_value = "gongkai.db")]
+        database: String,
+        #[arg(long, env = "GONGKAI_CALENDAR")]
+        calendar: Option<PathBuf>,
+    },
+    /// 为申请添加附件（申请书扫描件、身份证明等；PDF、JPG、PNG、DOCX、TXT，按内容识别）。
+    ///
+    /// All files are stored or none. Example: gongkai request attach GK-2024-7F3K-9QXM-W2HT 申请书.pdf
+    #[command(verbatim_doc_comment)]
+    Attach {
+        code: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Who adds them (default: $USER)
+        #[arg(long)]
+        by: Option<String>,
+        #[arg(long, env = "GONGKAI_DATABASE", default_value = "gongkai.db")]
+        database: String,
+    },
     /// 查看一件申请：状态、答复期限及其计算说明、办理记录。
     ///
     /// Example: gongkai request show GK-2024-7F3K-9QXM-W2HT --json
@@ -701,6 +741,129 @@ pub fn run(action: RequestAction, out: &mut impl Write) -> anyhow::Result<u8> {
             writeln!(out, "{}", updated.clock.describe_zh())?;
             Ok(0)
         }
+        RequestAction::Correct {
+            code,
+            kind,
+            name,
+            note,
+            at,
+            by,
+            database,
+            calendar,
+        } => {
+            let code = code.trim().to_string();
+            let at = try_input!(parse_date(at.as_deref(), "--at"));
+            let by = try_input!(actor(by));
+            let cal = try_input!(load_calendar(calendar.as_deref()));
+            if kind.is_none() && name.is_none() {
+                return fail("请用 --type 或 --name 给出更正后的申请人类型或姓名");
+            }
+            let note = note.trim().to_string();
+            if note.is_empty() {
+                return fail("请用 --note 注明更正原因");
+            }
+            let kind = match kind {
+                Some(k) => Some(try_input!(parse_applicant_type(&k))),
+                None => None,
+            };
+            let store = open_store(&database)?;
+            let Some(stored) = store.request(&code)? else {
+                return fail(format!("数据库中没有查询码为 {code} 的申请"));
+            };
+            let current = &stored.request.applicant;
+            let event = Event::new(
+                at,
+                by.clone(),
+                EventKind::ApplicantCorrected {
+                    kind: kind.unwrap_or(current.kind),
+                    name: name.unwrap_or_else(|| current.name.clone()),
+                },
+            )
+            .with_note(note);
+            let mut updated = stored.request.clone();
+            updated.refresh_clock(&cal);
+            if let Err(e) = updated.apply(event, &cal) {
+                eprintln!("错误：{code}：{e}");
+                eprintln!("未登记任何内容。");
+                return Ok(1);
+            }
+            let recorded_by = user_id(store.as_ref(), &by);
+            store.append_request_events(&code, stored.request.log.len(), &updated, recorded_by)?;
+            let _ = store.audit(
+                recorded_by,
+                Some(stored.agency),
+                "request.applicant",
+                &code,
+                "更正申请人姓名或类型",
+            );
+            writeln!(
+                out,
+                "{code}：已更正申请人信息：{}，{}",
+                updated.applicant.name,
+                updated.applicant.kind.label_zh()
+            )?;
+            Ok(0)
+        }
+        RequestAction::Attach {
+            code,
+            files,
+            by,
+            database,
+        } => {
+            use gongkai_server::console::attachments::{MAX_PER_REQUEST, MAX_UPLOAD_BYTES};
+            use gongkai_server::portal::apply::{clean_file_name, detect};
+            let code = code.trim().to_string();
+            let by = try_input!(actor(by));
+            let mut accepted = Vec::with_capacity(files.len());
+            let mut total = 0usize;
+            for path in &files {
+                let bytes = match std::fs::read(path) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        return fail(format!("无法读取 {}：{e}；未保存任何文件", path.display()))
+                    }
+                };
+                total += bytes.len();
+                let raw = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let Some(kind) = detect(&bytes, &raw) else {
+                    return fail(format!(
+                        "“{}”不是可接受的附件类型（PDF、JPG、PNG、DOCX、TXT，按文件内容识别）；未保存任何文件",
+                        path.display()
+                    ));
+                };
+                accepted.push((clean_file_name(&raw, kind), bytes));
+            }
+            if total > MAX_UPLOAD_BYTES {
+                return fail(format!(
+                    "附件合计超过 {} MB 的上限；未保存任何文件",
+                    MAX_UPLOAD_BYTES / 1024 / 1024
+                ));
+            }
+            let store = open_store(&database)?;
+            let Some(stored) = store.request(&code)? else {
+                return fail(format!("数据库中没有查询码为 {code} 的申请"));
+            };
+            if stored.attachments.len() + accepted.len() > MAX_PER_REQUEST {
+                return fail(format!(
+                    "每个申请最多 {MAX_PER_REQUEST} 个附件（已有 {} 个）；未保存任何文件",
+                    stored.attachments.len()
+                ));
+            }
+            let names: Vec<String> = accepted.iter().map(|(n, _)| n.clone()).collect();
+            store.add_request_attachments(&code, &accepted)?;
+            let _ = store.audit(
+                user_id(store.as_ref(), &by),
+                Some(stored.agency),
+                "request.attachment",
+                &code,
+                &format!("上传附件：{}", names.join("、")),
+            );
+            writeln!(out, "{code}：已添加附件 {}", names.join("、"))?;
+            Ok(0)
+        }
         RequestAction::Show {
             code,
             json,
@@ -720,10 +883,19 @@ pub fn run(action: RequestAction, out: &mut impl Write) -> anyhow::Result<u8> {
                 .map(|a| a.name)
                 .unwrap_or_default();
             if json {
-                let v = show_json(&r, &agency, &stored.private);
+                let mut v = show_json(&r, &agency, &stored.private);
+                v["attachments"] = serde_json::to_value(&stored.attachments)?;
                 writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
             } else {
                 print_request(out, &r, &agency, &stored.private)?;
+                if !stored.attachments.is_empty() {
+                    let list: Vec<String> = stored
+                        .attachments
+                        .iter()
+                        .map(|a| format!("{}（{} 字节）", a.file_name, a.size))
+                        .collect();
+                    writeln!(out, "附件：{}", list.join("、"))?;
+                }
             }
             Ok(0)
         }

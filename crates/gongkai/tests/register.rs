@@ -235,6 +235,77 @@ fn show_json(db: &Path, code: &str) -> serde_json::Value {
     serde_json::from_str(&ok(&run_db(db, &["request", "show", code, "--json"]))).unwrap()
 }
 
+/// `gongkai request correct` and `gongkai request attach`: the console's record fixes from the
+/// command line, with the same refusals (nothing changed, no reason, a file of another kind).
+#[test]
+fn correct_and_attach_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fix.db");
+    let code = add(&db, "某某公司", "自然人", "2024-09-27");
+    let refused = run_db(
+        &db,
+        &[
+            "request",
+            "correct",
+            &code,
+            "--type",
+            "自然人",
+            "--note",
+            "无变化",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("与现有登记相同"));
+    let refused = run_db(
+        &db,
+        &["request", "correct", &code, "--note", "缺少更正内容"],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    let o = ok(&run_db(
+        &db,
+        &[
+            "request",
+            "correct",
+            &code,
+            "--type",
+            "商业企业",
+            "--note",
+            "登记时误选",
+            "--at",
+            "2024-09-30",
+        ],
+    ));
+    assert!(o.contains("商业企业"), "{o}");
+    let v = show_json(&db, &code);
+    assert_eq!(v["request"]["applicant"]["kind"], "commercial", "{v}");
+
+    let scan = dir.path().join("申请书.pdf");
+    std::fs::write(&scan, b"%PDF-1.4\n% scanned letter\n").unwrap();
+    let exe = dir.path().join("程序.exe");
+    std::fs::write(&exe, b"MZ\x90\x00\x03\x00").unwrap();
+    let refused = run_db(
+        &db,
+        &[
+            "request",
+            "attach",
+            &code,
+            scan.to_str().unwrap(),
+            exe.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("不是可接受的附件类型"));
+    assert_eq!(show_json(&db, &code)["attachments"], serde_json::json!([]));
+    ok(&run_db(
+        &db,
+        &["request", "attach", &code, scan.to_str().unwrap()],
+    ));
+    let v = show_json(&db, &code);
+    assert_eq!(v["attachments"][0]["file_name"], "申请书.pdf", "{v}");
+    let text = ok(&run_db(&db, &["request", "show", &code]));
+    assert!(text.contains("附件：申请书.pdf"), "{text}");
+}
+
 /// `gongkai serve --calendar` refuses to start on a calendar file it cannot read or parse
 /// (deadlines must not silently fall back to the built-in data).
 #[test]
