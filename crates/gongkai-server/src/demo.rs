@@ -283,13 +283,26 @@ pub fn seed_register(store: &dyn Store) -> Result<usize, AppError> {
             email: None,
             delivery: Some("电子邮件".into()),
         };
+        // Letters that came by post carry the scanned letter (a text stand-in in the demo).
+        let letter: Vec<(String, Vec<u8>)> = if channel == Channel::Post {
+            vec![(
+                "邮寄申请书（演示）.txt".to_string(),
+                format!(
+                    "政府信息公开申请书（演示）\n申请人：{}\n所需信息：{}\n",
+                    request.applicant.name, request.description
+                )
+                .into_bytes(),
+            )]
+        } else {
+            Vec::new()
+        };
         store.create_request(&NewRequest {
             agency,
             request: &request,
             private: &private,
             source: RequestSource::Staff,
             recorded_by: None,
-            attachments: &[],
+            attachments: &letter,
             fingerprint: None,
         })?;
         created += 1;

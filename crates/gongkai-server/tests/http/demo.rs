@@ -32,6 +32,24 @@ fn demo_seed_is_complete_consistent_and_idempotent() {
         .unwrap()
         .unwrap();
     assert_eq!(scope.name, gongkai_server::demo::DEMO_REGISTER_AGENCY);
+    // Requests that came by post carry their (stand-in) letter.
+    let with_letter = store
+        .list_requests(&RequestFilter {
+            agency: clerk.agency,
+            ..Default::default()
+        })
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            !store
+                .request(&r.code)
+                .unwrap()
+                .unwrap()
+                .attachments
+                .is_empty()
+        })
+        .count();
+    assert!(with_letter > 0, "some demo requests have an attachment");
     // Every sample unit sits under a region.
     for agency in store.agencies().unwrap() {
         if agency.level == gongkai_store::AgencyLevel::Department {
