@@ -410,11 +410,11 @@ async fn render_detail(
     let status = error.as_ref().map(|(s, _)| *s).unwrap_or(StatusCode::OK);
     let body = html! {
         h1 { "申请 " code #code { (r.id) } " " span.muted { (r.status.label_zh()) } }
+        @if let Some((_, e)) = &error { (flash_error(e)) }
+        @if let Some(m) = &ok { (flash_ok(m)) }
         @if trackable {
             p.muted #trackable { "申请人可凭此查询码在政府信息公开门户（" a href={ "/public/track?code=" (r.id) } { "/public/track" } "）查询办理进度。" }
         }
-        @if let Some((_, e)) = &error { (flash_error(e)) }
-        @if let Some(m) = &ok { (flash_ok(m)) }
         div.box #due {
             h2 { "答复期限" }
             @match &r.clock {
