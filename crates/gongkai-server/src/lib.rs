@@ -115,6 +115,8 @@ pub fn app(state: AppState) -> Router {
         .merge(console::routes())
         .merge(portal::routes())
         .nest("/api", api::routes())
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(explain_rejections))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             refuse_oversized,
@@ -160,6 +162,69 @@ async fn refuse_oversized(
     } else {
         error.into_response()
     }
+}
+
+/// The error in the form the path's audience reads: JSON under `/api/`, the portal's page under
+/// `/public`, the centre's page elsewhere.
+fn error_for(path: &str, error: AppError) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if path.starts_with("/api/") || path == "/api" {
+        error::ApiError(error).into_response()
+    } else if path.starts_with("/public") {
+        portal::PortalError(error).into_response()
+    } else {
+        error.into_response()
+    }
+}
+
+/// An address no route answers: a 404 in Chinese (not an empty body).
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    error_for(uri.path(), AppError::NotFound(uri.path().to_string()))
+}
+
+/// axum answers a malformed path segment, query string or form (and a wrong method or
+/// content type) itself, with a short English text. Such answers are replaced by the same
+/// Chinese error page or JSON error as every other mistake, keeping axum's detail.
+async fn explain_rejections(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{header, StatusCode};
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    let rejected = matches!(
+        status,
+        StatusCode::BAD_REQUEST
+            | StatusCode::METHOD_NOT_ALLOWED
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+            | StatusCode::UNPROCESSABLE_ENTITY
+    );
+    if !(rejected && plain) {
+        return response;
+    }
+    let detail = match axum::body::to_bytes(response.into_body(), 16 * 1024).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let message = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            "不支持此请求方式（例如用 GET 访问了只接受表单提交的地址）".to_string()
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            format!("请求内容的类型不正确，请通过页面上的表单提交（{detail}）")
+        }
+        _ if detail.is_empty() => "请求格式不正确".to_string(),
+        _ => format!("请求格式不正确：{detail}"),
+    };
+    let mut answer = error_for(&path, AppError::BadRequest(message));
+    *answer.status_mut() = status;
+    answer
 }
 
 /// Bind `addr` and serve until Ctrl-C. Prints the address it listens on.

@@ -27,6 +27,7 @@ on_both_backends!(
     api_with_tokens,
     units_go_under_their_region_by_name,
     similar_narratives_across_units_and_years,
+    unknown_addresses_and_malformed_requests_get_clear_errors,
 );
 
 fn start(backend: Backend) -> Option<TestServer> {
@@ -257,6 +258,89 @@ fn similar_narratives_across_units_and_years(backend: Backend) {
         assert_eq!(resp.status().as_u16(), 400, "threshold {bad}");
         assert!(resp.text().unwrap().contains("阈值"));
     }
+}
+
+/// No empty or English-only answers: an unknown address is a Chinese 404 (JSON under /api, the
+/// portal's page under /public); a malformed path, query or form, a wrong method or content type
+/// gets the same kind of page with the reason.
+fn unknown_addresses_and_malformed_requests_get_clear_errors(backend: Backend) {
+    let Some(server) = start(backend) else { return };
+    let viewer = server.login("viewer");
+    let check = |resp: reqwest::blocking::Response, status: u16, json: bool, needle: &str| {
+        assert_eq!(resp.status().as_u16(), status, "{}", resp.url());
+        let url = resp.url().to_string();
+        let ctype = resp.headers()["content-type"].to_str().unwrap().to_string();
+        let body = resp.text().unwrap();
+        if json {
+            assert!(ctype.starts_with("application/json"), "{url}: {ctype}");
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert!(
+                v["error"]["message"].as_str().unwrap().contains(needle),
+                "{url}: {body}"
+            );
+        } else {
+            assert!(ctype.starts_with("text/html"), "{url}: {ctype}");
+            assert!(body.contains(needle), "{url}: {body}");
+        }
+    };
+    check(
+        viewer.get(server.url("/no-such-page")).send().unwrap(),
+        404,
+        false,
+        "页面不存在",
+    );
+    check(
+        viewer.get(server.url("/api/v1/nothing")).send().unwrap(),
+        404,
+        true,
+        "页面不存在",
+    );
+    let public = client_without_login();
+    check(
+        public.get(server.url("/public/nothing")).send().unwrap(),
+        404,
+        false,
+        "页面不存在",
+    );
+    check(
+        viewer.get(server.url("/reports/abc")).send().unwrap(),
+        400,
+        false,
+        "请求格式不正确",
+    );
+    check(
+        viewer
+            .get(server.url("/api/v1/reports/abc"))
+            .send()
+            .unwrap(),
+        400,
+        true,
+        "请求格式不正确",
+    );
+    check(
+        viewer.get(server.url("/logout")).send().unwrap(),
+        405,
+        false,
+        "不支持此请求方式",
+    );
+    check(
+        viewer
+            .post(server.url("/tokens"))
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .unwrap(),
+        415,
+        false,
+        "请求内容的类型不正确",
+    );
+}
+
+fn client_without_login() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 fn report_ids(page: &str) -> Vec<i64> {
