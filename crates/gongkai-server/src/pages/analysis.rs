@@ -435,14 +435,17 @@ pub async fn rollup(
                     option value=(a.id) selected[Some(a.id) == agency] { (a.name) }
                 }
             } }
-            label { "年度 " input type="number" name="year" min="2007" max="2100" required value=[year]; }
+            label { "年度 " input type="number" name="year" min="2007" max="2100" value=[year] placeholder="留空：历年"; }
             button type="submit" { "汇总" }
         }
     };
     let (Some(agency), Some(year)) = (agency, year) else {
+        if let Some(agency) = agency {
+            return trend(&state, &staff, agency, form).await;
+        }
         let body = html! {
             h1 { "汇总" }
-            p { "选择一个地区（或上级单位）和年度，把其下所有单位该年度报告的表格逐格相加——即本级政府编制全年度数据时的汇总。" }
+            p { "选择一个地区（或上级单位）和年度，把其下所有单位该年度报告的表格逐格相加——即本级政府编制全年度数据时的汇总。年度留空则列出历年汇总的主要数字。" }
             (form)
         };
         return Ok(ui::page("汇总", Some(&staff), "/rollup", body).into_response());
@@ -527,6 +530,101 @@ pub fn outcomes_by_year_chart(reports: &[(i32, Report)]) -> String {
 }
 
 /// Requests by outcome for each included unit of a roll-up.
+/// At most this many years in the trend view (the most recent).
+const TREND_YEARS: usize = 20;
+
+/// `/rollup?agency=ID` without a year: the region's roll-up for every year it has reports —
+/// the key figures side by side and the outcomes as a chart, each year linking to its roll-up.
+async fn trend(
+    state: &AppState,
+    staff: &Staff,
+    region: AgencyId,
+    form: Markup,
+) -> Result<Response, AppError> {
+    let (name, years) = state
+        .db(move |s| {
+            let agency = s
+                .agency(region)?
+                .ok_or_else(|| gongkai_store::StoreError::NotFound(format!("单位 {region}")))?;
+            let scope = s.agency_and_descendants(region)?;
+            let mut years: Vec<i32> = s
+                .list_reports(&ReportFilter {
+                    agencies: scope,
+                    ..ReportFilter::default()
+                })?
+                .iter()
+                .filter_map(|r| r.year)
+                .collect();
+            years.sort_unstable();
+            years.dedup();
+            let skip = years.len().saturating_sub(TREND_YEARS);
+            Ok((agency.name, years.split_off(skip)))
+        })
+        .await?;
+    let mut rows = Vec::with_capacity(years.len());
+    for &year in &years {
+        let computed = compute_rollup(state, region, year).await?;
+        let report = computed.rollup.to_report(&computed.name);
+        rows.push((year, computed, report));
+    }
+    let total = |r: &Report, row: &str| r.request_cell(row, 6);
+    let review = |r: &Report, group: &str| {
+        r.reviews
+            .as_ref()
+            .and_then(|v| v.groups.get(group))
+            .and_then(|g| g.get("total").copied().flatten())
+    };
+    let labels: Vec<String> = years.iter().map(|y| format!("{y}年")).collect();
+    let chart = if rows.is_empty() {
+        String::new()
+    } else {
+        gongkai_render::chart::stacked_bar_chart(
+            "历年依申请公开办理结果（件）",
+            &labels,
+            &outcome_series(rows.iter().map(|(_, _, r)| r)),
+        )
+    };
+    let body = html! {
+        h1 { (name) " 历年汇总" }
+        (form)
+        @if rows.is_empty() {
+            p.muted { "该范围内还没有任何报告。" }
+        } @else {
+            p.muted { "每年把范围内各单位该年度最新导入的报告逐格相加；“—”表示有单位空缺该项、无法给出合计（详见当年汇总）。" }
+            table.grid #trend {
+                thead { tr {
+                    th { "年度" } th { "纳入单位" } th { "未报送" } th { "未能纳入" }
+                    th { "新收申请" } th { "上年结转" } th { "办理总计" } th { "结转下年" }
+                    th { "行政复议" } th { "直接起诉" } th { "复议后起诉" }
+                } }
+                tbody { @for (year, c, r) in &rows { tr {
+                    td { a href={ "/rollup?agency=" (region) "&year=" (year) } { (year) } }
+                    td.num { (c.rollup.included.len()) }
+                    td.num { (c.not_filed.len()) }
+                    td.num { (c.rollup.excluded.len()) }
+                    td.num { (dash(total(r, "new_received"))) }
+                    td.num { (dash(total(r, "carried_over"))) }
+                    td.num { (dash(total(r, "total_handled"))) }
+                    td.num { (dash(total(r, "carried_forward"))) }
+                    td.num { (dash(review(r, "reconsideration"))) }
+                    td.num { (dash(review(r, "litigation_direct"))) }
+                    td.num { (dash(review(r, "litigation_after_reconsideration"))) }
+                } } }
+            }
+            div.box { (PreEscaped(chart)) }
+        }
+    };
+    Ok(ui::page("汇总", Some(staff), "/rollup", body).into_response())
+}
+
+/// A figure, or “—” when it could not be given.
+fn dash(v: Option<f64>) -> String {
+    match v {
+        Some(v) => ui::num(Some(v)),
+        None => "—".into(),
+    }
+}
+
 fn units_chart(unit_reports: &[(String, Report)]) -> String {
     if unit_reports.is_empty() {
         return String::new();

@@ -28,6 +28,7 @@ on_both_backends!(
     units_go_under_their_region_by_name,
     similar_narratives_across_units_and_years,
     unknown_addresses_and_malformed_requests_get_clear_errors,
+    rollup_over_the_years,
 );
 
 fn start(backend: Backend) -> Option<TestServer> {
@@ -334,6 +335,62 @@ fn unknown_addresses_and_malformed_requests_get_clear_errors(backend: Backend) {
         false,
         "请求内容的类型不正确",
     );
+}
+
+/// `/rollup?agency=ID` without a year lists the region's roll-up for every year it has reports,
+/// with the same figures as each year's own roll-up.
+fn rollup_over_the_years(backend: Backend) {
+    let Some(server) = start(backend) else { return };
+    gongkai_server::demo::seed(server.store.as_ref()).unwrap();
+    let county = server
+        .store
+        .agencies()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name == "示例县")
+        .unwrap();
+    let viewer = server.login("viewer");
+    let page = viewer
+        .get(server.url(&format!("/rollup?agency={}", county.id)))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(page.contains("示例县 历年汇总"), "{page}");
+    assert!(page.contains("id=\"trend\"") && page.contains("<svg"));
+    for year in [2021, 2022, 2023] {
+        let link = format!("/rollup?agency={}&amp;year={year}", county.id);
+        assert!(page.contains(&link), "{year} row: {page}");
+        let json: serde_json::Value = viewer
+            .get(server.url(&format!("/api/v1/rollup?agency={}&year={year}", county.id)))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let new_received = json["report"]["requests"]["new_received"][6].clone();
+        // The year's row shows the same 新收申请 total as the year's own roll-up.
+        let row_start = page.find(&link).unwrap();
+        let row = &page[row_start..row_start + page[row_start..].find("</tr>").unwrap()];
+        let shown = match new_received.as_f64() {
+            Some(v) => gongkai_core::model::fmt_num(v),
+            None => "—".to_string(),
+        };
+        assert!(
+            row.contains(&format!("<td class=\"num\">{shown}</td>")),
+            "{year}: {row} vs {new_received}"
+        );
+    }
+    let empty = server
+        .store
+        .ensure_agency("无报告地区", gongkai_store::AgencyLevel::County, None)
+        .unwrap();
+    let page = viewer
+        .get(server.url(&format!("/rollup?agency={empty}")))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(page.contains("该范围内还没有任何报告"));
 }
 
 fn client_without_login() -> reqwest::blocking::Client {
