@@ -216,6 +216,18 @@ pub fn region_by_name(
         .map(|(id, _, _)| *id)
 }
 
+/// One rule's findings over a set of reports.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RuleCount {
+    pub rule: String,
+    /// `error`, `warning` or `info`.
+    pub severity: String,
+    /// Findings of the rule.
+    pub findings: i64,
+    /// Reports with at least one.
+    pub reports: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Agency {
     pub id: AgencyId,
@@ -413,6 +425,9 @@ pub trait Store: Register + Send + Sync {
     fn report(&self, id: ReportId) -> Result<Option<StoredReport>>;
     fn list_reports(&self, filter: &ReportFilter) -> Result<Vec<ReportSummary>>;
     fn count_reports(&self, filter: &ReportFilter) -> Result<i64>;
+    /// How often each rule fired in the reports `filter` selects (its limit and offset are
+    /// ignored): most findings first.
+    fn rule_counts(&self, filter: &ReportFilter) -> Result<Vec<RuleCount>>;
     /// Every stored report, in id order, one at a time (the JSON Lines export).
     fn for_each_report(&self, visit: &mut dyn FnMut(StoredReport) -> Result<()>) -> Result<()>;
     fn document(&self, id: DocumentId) -> Result<Option<Document>>;

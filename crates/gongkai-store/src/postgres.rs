@@ -24,6 +24,7 @@ use postgres::{Client, IsolationLevel, NoTls, Row, Statement, Transaction};
 use r2d2_postgres::PostgresConnectionManager;
 
 use crate::common::{self, OrDb};
+use crate::RuleCount;
 use crate::{
     sha256_hex, Agency, AgencyId, AgencyLevel, Batch, BatchId, BatchItem, Document, DocumentId,
     ImportOutcome, NewReport, ReportFilter, ReportId, ReportSummary, Result, Role, Session, Store,
@@ -715,6 +716,28 @@ impl Store for PgStore {
             .map_err(pg_err)?
             .iter()
             .map(summary_from_row)
+            .collect()
+    }
+
+    fn rule_counts(&self, filter: &ReportFilter) -> Result<Vec<RuleCount>> {
+        let (where_sql, params) = filter_where(filter);
+        let sql = format!(
+            "SELECT f.rule, f.severity, COUNT(*), COUNT(DISTINCT f.report_id) \
+             FROM findings f JOIN reports r ON r.id = f.report_id{where_sql} \
+             GROUP BY f.rule, f.severity ORDER BY COUNT(*) DESC, f.rule"
+        );
+        let mut conn = self.conn()?;
+        conn.query(&sql, &param_refs(&params))
+            .map_err(pg_err)?
+            .iter()
+            .map(|r| {
+                Ok(RuleCount {
+                    rule: get(r, 0)?,
+                    severity: get(r, 1)?,
+                    findings: get(r, 2)?,
+                    reports: get(r, 3)?,
+                })
+            })
             .collect()
     }
 

@@ -23,6 +23,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use crate::common::{self, OrDb};
+use crate::RuleCount;
 use crate::{
     sha256_hex, Agency, AgencyId, AgencyLevel, Batch, BatchId, BatchItem, Document, DocumentId,
     ImportOutcome, NewReport, ReportFilter, ReportId, ReportSummary, Result, Role, Session, Store,
@@ -684,6 +685,35 @@ impl Store for SqliteStore {
             .collect::<rusqlite::Result<Vec<_>>>()
             .db()?;
         Ok(rows)
+    }
+
+    fn rule_counts(&self, filter: &ReportFilter) -> Result<Vec<RuleCount>> {
+        let (where_sql, year) = filter_where(filter);
+        let sql = format!(
+            "SELECT f.rule, f.severity, COUNT(*), COUNT(DISTINCT f.report_id) \
+             FROM findings f JOIN reports r ON r.id = f.report_id{where_sql} \
+             GROUP BY f.rule, f.severity ORDER BY COUNT(*) DESC, f.rule"
+        );
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(&sql).db()?;
+        let map = |r: &Row<'_>| {
+            Ok(RuleCount {
+                rule: r.get(0)?,
+                severity: r.get(1)?,
+                findings: r.get(2)?,
+                reports: r.get(3)?,
+            })
+        };
+        let rows = if year.is_some() {
+            stmt.query_map([year], map)
+                .db()?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        } else {
+            stmt.query_map([], map)
+                .db()?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        };
+        rows.db()
     }
 
     fn count_reports(&self, filter: &ReportFilter) -> Result<i64> {

@@ -541,6 +541,55 @@ fn delete_report_removes_everything(db: &TestDb) {
     assert_eq!(store.agencies().unwrap().len(), 1);
 }
 
+/// Findings counted by rule over the reports a filter selects (year, units).
+fn rule_counts_by_filter(db: &TestDb) {
+    let store = db.store();
+    assert!(store
+        .rule_counts(&ReportFilter::default())
+        .unwrap()
+        .is_empty());
+    import(store, "示例县数据资源局", Some(2023), 3, 1);
+    import(store, "示例县财政局", Some(2023), 1, 2);
+    import(store, "示例县财政局", Some(2022), 2, 3);
+    let all = store.rule_counts(&ReportFilter::default()).unwrap();
+    let of = |counts: &[gongkai_store::RuleCount], rule: &str| {
+        counts
+            .iter()
+            .find(|c| c.rule == rule)
+            .map(|c| (c.severity.clone(), c.findings, c.reports))
+    };
+    assert_eq!(of(&all, "requests.row_sum"), Some(("error".into(), 6, 3)));
+    assert_eq!(
+        of(&all, "timeliness.published_late"),
+        Some(("warning".into(), 3, 3))
+    );
+    assert_eq!(all[0].rule, "requests.row_sum", "most findings first");
+    let y2023 = store
+        .rule_counts(&ReportFilter {
+            year: Some(2023),
+            ..ReportFilter::default()
+        })
+        .unwrap();
+    assert_eq!(of(&y2023, "requests.row_sum"), Some(("error".into(), 4, 2)));
+    let bureau = store
+        .agencies()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name == "示例县财政局")
+        .unwrap();
+    let one_unit = store
+        .rule_counts(&ReportFilter {
+            agencies: vec![bureau.id],
+            year: Some(2023),
+            ..ReportFilter::default()
+        })
+        .unwrap();
+    assert_eq!(
+        of(&one_unit, "requests.row_sum"),
+        Some(("error".into(), 1, 1))
+    );
+}
+
 // ── agencies ────────────────────────────────────────────────────────────────
 
 /// A new unit without a parent goes under its region by name — by `ensure_agency` and by an
@@ -1991,6 +2040,7 @@ suite!(
     for_each_report_in_id_order,
     delete_report_removes_everything,
     hierarchy_and_cycles,
+    rule_counts_by_filter,
     new_units_are_placed_under_their_region_by_name,
     batches_keep_items_in_order,
     users_roles_and_conflicts,

@@ -134,6 +134,25 @@ pub async fn overview(
     let search = q.q.clone().unwrap_or_default();
     let page = opt_i64(&q.page)?.unwrap_or(1).max(1) as usize;
     let data = load(&state, year, region, &search).await?;
+    // The rules that fire most in the focus year's reports (of the region).
+    let common_problems = match data.focus_year {
+        Some(fy) => {
+            state
+                .db(move |s| {
+                    let agencies = match region {
+                        Some(r) => s.agency_and_descendants(r)?,
+                        None => Vec::new(),
+                    };
+                    s.rule_counts(&gongkai_store::ReportFilter {
+                        agencies,
+                        year: Some(fy),
+                        ..Default::default()
+                    })
+                })
+                .await?
+        }
+        None => Vec::new(),
+    };
 
     let focus = data.focus_year;
     let (mut filed, mut late, mut with_errors, mut missing) = (0, 0, 0, 0);
@@ -190,6 +209,22 @@ pub async fn overview(
                     div { "单位总数" b { (data.rows.len()) } }
                 }
                 p.muted { (fy) " 年度报告的法定发布期限：部门 " (fy + 1) "年1月31日，县级以上人民政府 " (fy + 1) "年3月31日。" }
+                @if !common_problems.is_empty() {
+                    details #common-problems {
+                        summary { (fy) " 年度报告中最常见的问题（按检查规则）" }
+                        table.grid {
+                            thead { tr { th { "规则" } th { "说明" } th { "级别" } th { "涉及报告" } th { "问题数" } } }
+                            tbody { @for c in common_problems.iter().take(12) { tr {
+                                td { code { (c.rule) } }
+                                td { (rule_description(&c.rule)) }
+                                td { (severity_zh(&c.severity)) }
+                                td.num { (c.reports) }
+                                td.num { (c.findings) }
+                            } } }
+                        }
+                        p.muted { "按已导入的全部报告统计（同一单位同一年度导入多份时都计入）。规则说明见 " code { "gongkai rules" } "。" }
+                    }
+                }
             }
             @if data.without_year > 0 {
                 p.warn { (data.without_year) " 份报告未能识别年度，见 " a href="/reports" { "报告列表" } "。" }
@@ -236,6 +271,24 @@ pub async fn overview(
         }
     };
     Ok(ui::page("报送概览", Some(&staff), "/", body))
+}
+
+/// The rule's description from the catalogue (the id itself for an unknown rule).
+fn rule_description(rule: &str) -> &str {
+    gongkai_core::rules::RULES
+        .iter()
+        .find(|(id, _, _)| *id == rule)
+        .map(|(_, _, description)| *description)
+        .unwrap_or(rule)
+}
+
+fn severity_zh(severity: &str) -> &str {
+    match severity {
+        "error" => "错误",
+        "warning" => "警告",
+        "info" => "提示",
+        other => other,
+    }
 }
 
 #[derive(Deserialize, Default)]

@@ -380,6 +380,28 @@ fn rollup_over_the_years(backend: Backend) {
             "{year}: {row} vs {new_received}"
         );
     }
+    // The overview lists the rules that fired most in the year's reports (示例镇's 2021 report
+    // breaks the 勾稽关系), with the counts the store gives.
+    let overview = viewer
+        .get(server.url("/overview?year=2021"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(overview.contains("id=\"common-problems\""), "{overview}");
+    let counts = server
+        .store
+        .rule_counts(&gongkai_store::ReportFilter {
+            year: Some(2021),
+            ..Default::default()
+        })
+        .unwrap();
+    let top = counts
+        .iter()
+        .find(|c| c.severity == "error")
+        .expect("an error rule");
+    assert!(overview.contains(&format!("<code>{}</code>", top.rule)));
+    assert!(overview.contains("错误"));
     let empty = server
         .store
         .ensure_agency("无报告地区", gongkai_store::AgencyLevel::County, None)
