@@ -835,6 +835,13 @@ fn ledger_page(desk: &Desk, error: Option<&str>) -> Html<String> {
             p.muted { "导入需要“监督”角色。" }
         }
         p { a.button.secondary href=(href(desk.agency.id, "/console/ledger/template.csv")) { "下载模板（CSV）" } }
+        h2 { "导出台账" }
+        p {
+            "本单位登记簿中的全部申请，按导入所用的列导出（可再导入），另附状态和答复期限："
+            a href=(href(desk.agency.id, "/console/ledger/export/xlsx")) { "Excel（XLSX）" } " · "
+            a href=(href(desk.agency.id, "/console/ledger/export/csv")) { "CSV" }
+            "。含申请人个人信息，请妥善保管；每次导出记入操作记录。"
+        }
         h2 { "可识别的列" }
         p.muted { "第一行（或第一个非空行）为表头；表头中的空格和括号内的说明不影响识别。带 * 的列必须有。列的顺序不限，其他列会被忽略。日期不能晚于今天。" }
         table.grid #ledger-fields {
@@ -859,6 +866,132 @@ fn ledger_page(desk: &Desk, error: Option<&str>) -> Html<String> {
 pub const TEMPLATE_CSV: &str = "\u{feff}编号,申请人姓名或名称,申请人类型,证件号码,联系电话,通讯地址,电子邮箱,提交渠道,收到申请日期,申请内容,获取信息方式,答复日期,办理结果,送达日期,备注\r\n\
 1,张三,自然人,,,,,网络,2024-03-05,2023年度部门预算和“三公”经费预算,电子邮件,2024-03-20,予以公开,2024-03-21,\r\n\
 2,某某律师事务所,法律服务机构,,,,,邮寄,2024-11-28,\"某项目环评批复文件（文号、日期）\",纸质文本,,,,仍在办理\r\n";
+
+#[derive(serde::Deserialize, Default)]
+pub struct ExportQuery {
+    #[serde(default)]
+    year: Option<String>,
+}
+
+/// `GET /console/ledger/export/{csv|xlsx}`: the unit's register as a ledger (台账) — one row per
+/// request, in the columns the ledger import reads (so an export imports back unchanged), plus
+/// the status and the due date. It holds applicants' personal data: staff only, within the
+/// user's scope (`Desk`), and every export is in the audit log.
+pub async fn export(
+    State(state): State<AppState>,
+    desk: Desk,
+    axum::extract::Path(format): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ExportQuery>,
+) -> Result<Response, AppError> {
+    use crate::pages::analysis::{table_download, Cell};
+    if !matches!(format.as_str(), "csv" | "xlsx") {
+        return Err(AppError::NotFound(format!("导出格式“{format}”")));
+    }
+    let year = super::parse_year(q.year.as_deref())?;
+    let (agency, user) = (desk.agency.id, desk.staff.user.id);
+    let stored = state
+        .db(move |s| {
+            let summaries = s.list_requests(&gongkai_store::RequestFilter {
+                agency: Some(agency),
+                received_year: year,
+                ..Default::default()
+            })?;
+            let mut out = Vec::with_capacity(summaries.len());
+            for summary in summaries {
+                if let Some(r) = s.request(&summary.code)? {
+                    out.push(r);
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    let text = |v: &str| Cell::Text(v.to_string());
+    let opt = |v: &Option<String>| Cell::Text(v.clone().unwrap_or_default());
+    let mut rows: Vec<Vec<Cell>> = stored
+        .iter()
+        .map(|s| {
+            let r = &s.request;
+            let (answered, outcome) = match (r.status, r.concluded()) {
+                (gongkai_core::lifecycle::Status::Withdrawn, Some((on, _))) => {
+                    (on.to_string(), "申请人撤回".to_string())
+                }
+                (_, Some((on, o))) => (on.to_string(), o.label_zh().to_string()),
+                (_, None) => (String::new(), String::new()),
+            };
+            let handler = r
+                .log
+                .first()
+                .map(|l| l.event.by.clone())
+                .unwrap_or_default();
+            vec![
+                text(&r.id.0),
+                text(&r.applicant.name),
+                text(r.applicant.kind.label_zh()),
+                opt(&s.private.id_number),
+                opt(&s.private.phone),
+                opt(&s.private.address),
+                opt(&s.private.email),
+                text(r.channel.label_zh()),
+                text(&r.received_on.to_string()),
+                text(&r.description),
+                opt(&s.private.delivery),
+                text(&answered),
+                text(&outcome),
+                text(&r.delivered_on.map(|d| d.to_string()).unwrap_or_default()),
+                Cell::Empty,
+                text(&handler),
+                text(r.status.label_zh()),
+                text(
+                    &r.clock
+                        .due_date()
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
+                ),
+            ]
+        })
+        .collect();
+    // Oldest first, as a ledger is kept.
+    rows.reverse();
+    let headers = [
+        label_of(Field::Number),
+        label_of(Field::Name),
+        label_of(Field::Type),
+        label_of(Field::IdNumber),
+        label_of(Field::Phone),
+        label_of(Field::Address),
+        label_of(Field::Email),
+        label_of(Field::Channel),
+        label_of(Field::Received),
+        label_of(Field::Description),
+        label_of(Field::Delivery),
+        label_of(Field::Answered),
+        label_of(Field::Outcome),
+        label_of(Field::Delivered),
+        label_of(Field::Note),
+        label_of(Field::Handler),
+        "状态（仅供参考，导入时忽略）",
+        "答复期限（仅供参考，导入时忽略）",
+    ];
+    let title = format!(
+        "{}依申请公开台账{}",
+        desk.agency.name,
+        year.map(|y| format!("（{y}年）")).unwrap_or_default()
+    );
+    let count = rows.len();
+    let detail = format!("导出台账（{format}，{count} 件）");
+    state
+        .db(move |s| {
+            s.audit(
+                Some(user),
+                Some(agency),
+                "ledger.export",
+                &agency.to_string(),
+                &detail,
+            )
+        })
+        .await?;
+    table_download(&format, &title, &headers, &rows)
+}
 
 pub async fn template(desk: Desk) -> Result<Response, AppError> {
     let _ = desk;

@@ -105,6 +105,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/report/download", post(report::download_edited))
         .route("/console/ledger", get(ledger::page).post(ledger::upload))
         .route("/console/ledger/template.csv", get(ledger::template))
+        .route("/console/ledger/export/{format}", get(ledger::export))
 }
 
 /// A console request: the logged-in staff member and the agency whose register is open.

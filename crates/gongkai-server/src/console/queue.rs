@@ -369,6 +369,7 @@ fn action_label(action: &str) -> &str {
         "request.attachment" => "上传附件",
         "request.contact" => "修改联系方式",
         "request.applicant" => "更正申请人信息",
+        "ledger.export" => "导出台账",
         "user.scope" => "设置单位范围",
         other => other,
     }

@@ -36,6 +36,7 @@ on_both_backends!(
     contact_details_are_corrected_and_audited,
     clocks_are_computed_once_the_calendar_knows_the_year,
     applicant_type_corrected_moves_the_report_column,
+    ledger_export_imports_back,
 );
 
 fn start(backend: Backend) -> Option<TestServer> {
@@ -1507,6 +1508,129 @@ fn applicant_type_corrected_moves_the_report_column(backend: Backend) {
         Some(1.0),
         "商业企业"
     );
+}
+
+/// The register exported as a ledger (CSV and XLSX) holds every request with the import's
+/// columns; imported into another unit, every row comes back with the same applicant, dates and
+/// outcome; the export is audited.
+fn ledger_export_imports_back(backend: Backend) {
+    let Some(server) = start(backend) else { return };
+    let supervisor = server.login("supervisor");
+    let source = open_agency(&server, &supervisor, "示例县自然资源局");
+    let answered = new_request(
+        &server,
+        &supervisor,
+        source,
+        &[("name", "孙八"), ("received_on", "2024-03-05")],
+    );
+    let resp = post_event(
+        &server,
+        &supervisor,
+        &answered,
+        &[
+            ("action", "answer"),
+            ("expected", "1"),
+            ("date", "2024-03-20"),
+            ("outcome", "partially_disclosed"),
+        ],
+    );
+    assert_eq!(resp.status().as_u16(), 303);
+    let withdrawn = new_request(
+        &server,
+        &supervisor,
+        source,
+        &[("name", "周九"), ("received_on", "2024-04-01")],
+    );
+    let resp = post_event(
+        &server,
+        &supervisor,
+        &withdrawn,
+        &[
+            ("action", "withdraw"),
+            ("expected", "1"),
+            ("date", "2024-04-03"),
+        ],
+    );
+    assert_eq!(resp.status().as_u16(), 303);
+    new_request(
+        &server,
+        &supervisor,
+        source,
+        &[("name", "吴十"), ("received_on", "2024-05-06")],
+    );
+
+    let viewer = server.login("viewer");
+    let resp = viewer
+        .get(server.url(&format!("/console/ledger/export/csv?agency={source}")))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let csv = resp.text().unwrap();
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+    assert!(csv.contains("孙八") && csv.contains("部分公开") && csv.contains("申请人撤回"));
+    assert!(
+        csv.contains("110101199001011234"),
+        "staff export keeps the 证件号码"
+    );
+    let xlsx = viewer
+        .get(server.url(&format!(
+            "/console/ledger/export/xlsx?agency={source}&year=2024"
+        )))
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+    use calamine::Reader;
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    assert!(sheet.rows().count() >= 4);
+    let log = server
+        .store
+        .audit_log(20, Some(&[AgencyId(source)]))
+        .unwrap();
+    assert_eq!(
+        log.iter().filter(|e| e.action == "ledger.export").count(),
+        2
+    );
+
+    // The CSV imports into another unit, row for row.
+    let target = open_agency(&server, &supervisor, "示例县自然资源局（测试副本）");
+    let resp = post_ledger(
+        &server,
+        &supervisor,
+        target,
+        "台账导出.csv",
+        csv.into_bytes(),
+    );
+    assert_eq!(
+        resp.status().as_u16(),
+        200,
+        "{}",
+        resp.text().unwrap_or_default()
+    );
+    assert_eq!(count(&server, target), 3);
+    let imported = server
+        .store
+        .list_requests(&RequestFilter {
+            agency: Some(AgencyId(target)),
+            ..RequestFilter::default()
+        })
+        .unwrap();
+    let by_name = |n: &str| {
+        imported
+            .iter()
+            .find(|r| r.applicant_name == n)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        by_name("孙八").outcome.as_deref(),
+        Some("partially_disclosed")
+    );
+    assert_eq!(by_name("孙八").received_on.to_string(), "2024-03-05");
+    assert_eq!(by_name("周九").status, "withdrawn");
+    assert_eq!(by_name("吴十").outcome, None);
 }
 
 fn viewers_cannot_change_anything(backend: Backend) {

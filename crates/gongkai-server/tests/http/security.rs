@@ -499,6 +499,11 @@ fn cases(f: &Fixtures) -> Vec<Case> {
             ),
         ),
         get(
+            "/console/ledger/export/{format}",
+            format!("/console/ledger/export/csv?agency={a}"),
+            Role::Viewer,
+        ),
+        get(
             "/console/ledger/template.csv",
             format!("/console/ledger/template.csv?agency={a}"),
             Role::Viewer,
