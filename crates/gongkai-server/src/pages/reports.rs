@@ -114,10 +114,21 @@ async fn load(state: &AppState, id: i64) -> Result<StoredReport, AppError> {
         .ok_or_else(|| AppError::NotFound(format!("报告 {id}")))
 }
 
-/// Findings of the cross-year rule against the same agency's previous and next year.
-async fn cross_year_findings(state: &AppState, stored: &StoredReport) -> Vec<Finding> {
+/// The narrative compared with the same unit's report of the year before.
+struct PreviousYear {
+    report: ReportId,
+    year: i32,
+    similarity: f64,
+}
+
+/// Findings of the cross-year rule against the same agency's previous and next year, and how
+/// much of the narrative repeats the previous year's (its newest import).
+async fn cross_year(
+    state: &AppState,
+    stored: &StoredReport,
+) -> (Vec<Finding>, Option<PreviousYear>) {
     let Some(year) = stored.summary.year else {
-        return vec![];
+        return (vec![], None);
     };
     let agency = stored.summary.agency;
     let this_id = stored.summary.id;
@@ -131,7 +142,7 @@ async fn cross_year_findings(state: &AppState, stored: &StoredReport) -> Vec<Fin
             for r in s.list_reports(&filter)? {
                 if r.id != this_id && (r.year == Some(year - 1) || r.year == Some(year + 1)) {
                     if let Some(full) = s.report(r.id)? {
-                        out.push(full.report);
+                        out.push((r.id, r.imported_at, full.report));
                     }
                 }
             }
@@ -140,16 +151,29 @@ async fn cross_year_findings(state: &AppState, stored: &StoredReport) -> Vec<Fin
         .await
         .unwrap_or_default();
     if neighbours.is_empty() {
-        return vec![];
+        return (vec![], None);
     }
-    let mut all = neighbours;
+    let previous = neighbours
+        .iter()
+        .filter(|(_, _, r)| r.year == Some(year - 1))
+        .max_by_key(|(id, at, _)| (*at, *id))
+        .map(|(id, _, r)| PreviousYear {
+            report: *id,
+            year: year - 1,
+            similarity: gongkai_core::similarity::similarity(
+                &gongkai_core::similarity::narrative_text(&stored.report),
+                &gongkai_core::similarity::narrative_text(r),
+            ),
+        });
+    let mut all: Vec<_> = neighbours.into_iter().map(|(_, _, r)| r).collect();
     let mut this = stored.report.clone();
     this.source = Some("本报告".into());
     all.push(this);
-    rules::check_across(&all)
+    let findings = rules::check_across(&all)
         .into_iter()
         .filter(|f| f.rule == "cross_year.carry_over" && f.source.as_deref() == Some("本报告"))
-        .collect()
+        .collect();
+    (findings, previous)
 }
 
 pub async fn show(
@@ -159,7 +183,8 @@ pub async fn show(
 ) -> Result<axum::response::Html<String>, AppError> {
     let stored = load(&state, id).await?;
     let mut findings = stored.findings.clone();
-    findings.extend(cross_year_findings(&state, &stored).await);
+    let (cross, previous) = cross_year(&state, &stored).await;
+    findings.extend(cross);
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let s = &stored.summary;
     let report = &stored.report;
@@ -189,6 +214,17 @@ pub async fn show(
                 a href={ "/reports/" (s.id) "/export/csv" } { "CSV" } " · "
                 a href={ "/reports/" (s.id) "/export/docx" } { "Word（DOCX）" } " · "
                 a href={ "/reports/" (s.id) "/export/html" } { "HTML" }
+            }
+            @if let Some(p) = &previous {
+                p #previous-year {
+                    "正文与本单位 " (p.year) " 年度报告的相似度："
+                    @if p.similarity >= gongkai_core::rules::NEAR_DUPLICATE_THRESHOLD {
+                        span.late { (format!("{:.0}%", (p.similarity * 100.0).floor())) "，与上年雷同" }
+                    } @else {
+                        (format!("{:.0}%", (p.similarity * 100.0).floor()))
+                    }
+                    " · " a href={ "/compare?left=" (p.report) "&right=" (s.id) } { "逐段比较" }
+                }
             }
             p {
                 a.button.secondary href={ "/compare?left=" (s.id) } { "与其他报告比较" }

@@ -231,6 +231,44 @@ fn similar_narratives_across_units_and_years(backend: Backend) {
         "listed exactly when ≥ 80% ({direct})"
     );
 
+    // The report page says the same: 统计局's 2023 text repeats its 2022 report.
+    let reports = server
+        .store
+        .list_reports(&gongkai_store::ReportFilter::default())
+        .unwrap();
+    let id_of = |unit: &str, year: i32| {
+        reports
+            .iter()
+            .find(|r| r.agency_name == unit && r.year == Some(year))
+            .unwrap()
+            .id
+    };
+    let page = viewer
+        .get(server.url(&format!("/reports/{}", id_of("示例县统计局", 2023))))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        page.contains("id=\"previous-year\"") && page.contains("与上年雷同"),
+        "{page}"
+    );
+    assert!(page.contains(&format!(
+        "/compare?left={}&amp;right={}",
+        id_of("示例县统计局", 2022),
+        id_of("示例县统计局", 2023)
+    )));
+    let first_year = viewer
+        .get(server.url(&format!("/reports/{}", id_of("示例县统计局", 2022))))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        !first_year.contains("id=\"previous-year\""),
+        "no 2021 report to compare with"
+    );
+
     let csv = viewer
         .get(server.url("/similar/export/csv?year=2022"))
         .send()
