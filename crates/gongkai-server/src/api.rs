@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/compare", get(compare))
         .route("/v1/rollup", get(rollup))
         .route("/v1/similar", get(similar))
+        .route("/v1/problems", get(problems))
         .route("/v1/agencies", get(agencies))
         .route("/v1/batches/{id}", get(batch))
 }
@@ -258,6 +259,53 @@ pub struct SimilarQuery {
     agency: Option<i64>,
     year: i32,
     threshold: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ProblemsQuery {
+    agency: Option<i64>,
+    year: Option<i32>,
+}
+
+/// Findings counted by rule over the reports of a year (and region), most first.
+async fn problems(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    Query(q): Query<ProblemsQuery>,
+) -> Result<Json<Value>, ApiError> {
+    if let Some(y) = q.year {
+        if !(2000..=2100).contains(&y) {
+            return Err(AppError::BadRequest(format!("年度“{y}”无效")).into());
+        }
+    }
+    let counts = state
+        .db(move |s| {
+            let agencies = match q.agency {
+                Some(a) => s.agency_and_descendants(AgencyId(a))?,
+                None => Vec::new(),
+            };
+            s.rule_counts(&ReportFilter {
+                agencies,
+                year: q.year,
+                ..ReportFilter::default()
+            })
+        })
+        .await?;
+    let items: Vec<Value> = counts
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "rule": c.rule,
+                "description": crate::pages::overview::rule_description(&c.rule),
+                "severity": c.severity,
+                "reports": c.reports,
+                "findings": c.findings,
+            })
+        })
+        .collect();
+    Ok(Json(
+        serde_json::json!({ "year": q.year, "agency": q.agency, "rules": items }),
+    ))
 }
 
 /// 雷同检查 of a year (in a region, or over every unit).

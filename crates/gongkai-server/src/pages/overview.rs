@@ -274,7 +274,7 @@ pub async fn overview(
 }
 
 /// The rule's description from the catalogue (the id itself for an unknown rule).
-fn rule_description(rule: &str) -> &str {
+pub fn rule_description(rule: &str) -> &str {
     gongkai_core::rules::RULES
         .iter()
         .find(|(id, _, _)| *id == rule)

@@ -322,6 +322,11 @@ fn cases(f: &Fixtures) -> Vec<Case> {
             format!("/api/v1/similar?year={year}"),
             Role::Viewer,
         ),
+        get(
+            "/api/v1/problems",
+            format!("/api/v1/problems?year={year}"),
+            Role::Viewer,
+        ),
         get("/api/v1/agencies", "/api/v1/agencies", Role::Viewer),
         get(
             "/api/v1/batches/{id}",

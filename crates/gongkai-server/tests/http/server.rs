@@ -440,6 +440,24 @@ fn rollup_over_the_years(backend: Backend) {
         .expect("an error rule");
     assert!(overview.contains(&format!("<code>{}</code>", top.rule)));
     assert!(overview.contains("错误"));
+    // The same counts from the API, with the rule's description.
+    let api: serde_json::Value = viewer
+        .get(server.url("/api/v1/problems?year=2021"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let rules = api["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), counts.len());
+    let first = &rules[0];
+    assert_eq!(first["rule"], counts[0].rule.as_str());
+    assert_eq!(first["findings"], counts[0].findings);
+    assert!(!first["description"].as_str().unwrap().is_empty());
+    let bad = viewer
+        .get(server.url("/api/v1/problems?year=1"))
+        .send()
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
     let empty = server
         .store
         .ensure_agency("无报告地区", gongkai_store::AgencyLevel::County, None)
@@ -1055,6 +1073,7 @@ fn api_with_tokens(backend: Backend) {
         "/api/v1/compare",
         "/api/v1/rollup",
         "/api/v1/similar",
+        "/api/v1/problems",
         "/api/v1/agencies",
         "/api/v1/batches/{id}",
     ] {
