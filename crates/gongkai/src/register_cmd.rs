@@ -442,6 +442,31 @@ fn agency_id(store: &dyn Store, name: &str) -> anyhow::Result<Option<AgencyId>> 
         .map(|a| a.id))
 }
 
+/// Apply `event` to the stored request (clock refreshed first) and append it, with an audit
+/// entry `(action, detail)`. `None` (the reason printed, nothing stored) when the lifecycle
+/// refuses the event.
+fn append_event(
+    store: &dyn Store,
+    stored: &gongkai_store::StoredRequest,
+    event: Event,
+    cal: &gongkai_core::calendar::Calendar,
+    by: &str,
+    audit: (&str, &str),
+) -> anyhow::Result<Option<Request>> {
+    let code = &stored.request.id.0;
+    let mut updated = stored.request.clone();
+    updated.refresh_clock(cal);
+    if let Err(e) = updated.apply(event, cal) {
+        eprintln!("错误：{code}：{e}");
+        eprintln!("未登记任何内容。");
+        return Ok(None);
+    }
+    let recorded_by = user_id(store, by);
+    store.append_request_events(code, stored.request.log.len(), &updated, recorded_by)?;
+    let _ = store.audit(recorded_by, Some(stored.agency), audit.0, code, audit.1);
+    Ok(Some(updated))
+}
+
 fn user_id(store: &dyn Store, by: &str) -> Option<gongkai_store::UserId> {
     store.user_by_name(by).ok().flatten().map(|u| u.id)
 }
@@ -715,22 +740,17 @@ pub fn run(action: RequestAction, out: &mut impl Write) -> anyhow::Result<u8> {
             if let Some(n) = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()) {
                 event = event.with_note(n);
             }
-            let mut updated = stored.request.clone();
-            updated.refresh_clock(&cal);
-            if let Err(e) = updated.apply(event, &cal) {
-                eprintln!("错误：{code}：{e}");
-                eprintln!("未登记任何内容。");
+            let Some(updated) = append_event(
+                store.as_ref(),
+                &stored,
+                event,
+                &cal,
+                &by,
+                ("request.event", action.label_zh()),
+            )?
+            else {
                 return Ok(1);
-            }
-            let recorded_by = user_id(store.as_ref(), &by);
-            store.append_request_events(&code, stored.request.log.len(), &updated, recorded_by)?;
-            let _ = store.audit(
-                recorded_by,
-                Some(stored.agency),
-                "request.event",
-                &code,
-                action.label_zh(),
-            );
+            };
             writeln!(
                 out,
                 "{code}：已登记“{}”（{}，经办人{by}）",
@@ -780,22 +800,17 @@ pub fn run(action: RequestAction, out: &mut impl Write) -> anyhow::Result<u8> {
                 },
             )
             .with_note(note);
-            let mut updated = stored.request.clone();
-            updated.refresh_clock(&cal);
-            if let Err(e) = updated.apply(event, &cal) {
-                eprintln!("错误：{code}：{e}");
-                eprintln!("未登记任何内容。");
+            let Some(updated) = append_event(
+                store.as_ref(),
+                &stored,
+                event,
+                &cal,
+                &by,
+                ("request.applicant", "更正申请人姓名或类型"),
+            )?
+            else {
                 return Ok(1);
-            }
-            let recorded_by = user_id(store.as_ref(), &by);
-            store.append_request_events(&code, stored.request.log.len(), &updated, recorded_by)?;
-            let _ = store.audit(
-                recorded_by,
-                Some(stored.agency),
-                "request.applicant",
-                &code,
-                "更正申请人姓名或类型",
-            );
+            };
             writeln!(
                 out,
                 "{code}：已更正申请人信息：{}，{}",

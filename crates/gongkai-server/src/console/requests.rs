@@ -825,6 +825,25 @@ fn status_of(e: &RequestError) -> StatusCode {
     }
 }
 
+/// A request about to be changed by a form: the user may change registers (Supervisor), the
+/// form is this session's (CSRF), the request exists and its unit is in the user's 单位范围.
+async fn request_to_change(
+    state: &AppState,
+    staff: &Staff,
+    code: &str,
+    csrf: &str,
+) -> Result<gongkai_store::StoredRequest, AppError> {
+    staff.require(Role::Supervisor)?;
+    staff.check_csrf(csrf)?;
+    let c = code.to_string();
+    let stored = state
+        .db(move |s| s.request(&c))
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("申请 {code}")))?;
+    auth::ensure_unit_in_scope(state, &staff.user, stored.agency).await?;
+    Ok(stored)
+}
+
 #[derive(Deserialize, Default)]
 pub struct ContactForm {
     #[serde(default)]
@@ -847,14 +866,7 @@ pub async fn update_contact(
     Path(code): Path<String>,
     Form(form): Form<ContactForm>,
 ) -> Result<Response, AppError> {
-    staff.require(Role::Supervisor)?;
-    staff.check_csrf(&form.csrf)?;
-    let c = code.clone();
-    let stored = state
-        .db(move |s| s.request(&c))
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("申请 {code}")))?;
-    auth::ensure_unit_in_scope(&state, &staff.user, stored.agency).await?;
+    let stored = request_to_change(&state, &staff, &code, &form.csrf).await?;
     let fields = (|| -> Result<ApplicantPrivate, String> {
         Ok(ApplicantPrivate {
             id_number: stored.private.id_number.clone(),
@@ -924,14 +936,7 @@ pub async fn correct_applicant(
     Path(code): Path<String>,
     Form(form): Form<ApplicantForm>,
 ) -> Result<Response, AppError> {
-    staff.require(Role::Supervisor)?;
-    staff.check_csrf(&form.csrf)?;
-    let c = code.clone();
-    let stored = state
-        .db(move |s| s.request(&c))
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("申请 {code}")))?;
-    auth::ensure_unit_in_scope(&state, &staff.user, stored.agency).await?;
+    let stored = request_to_change(&state, &staff, &code, &form.csrf).await?;
     let refuse = |status: StatusCode, msg: String| {
         let (state, staff, code) = (&state, &staff, &code);
         async move { render_detail(state, staff, code, Some((status, msg)), None).await }
@@ -1001,15 +1006,8 @@ pub async fn event(
     Path(code): Path<String>,
     Form(form): Form<EventForm>,
 ) -> Result<Response, AppError> {
-    staff.require(Role::Supervisor)?;
-    staff.check_csrf(&form.csrf)?;
-    let c = code.clone();
-    let stored = state
-        .db(move |s| s.request(&c))
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("申请 {code}")))?;
+    let stored = request_to_change(&state, &staff, &code, &form.csrf).await?;
     let agency = stored.agency;
-    auth::ensure_unit_in_scope(&state, &staff.user, agency).await?;
     let refuse = |status: StatusCode, msg: String| {
         let (state, staff, code) = (&state, &staff, &code);
         async move { render_detail(state, staff, code, Some((status, msg)), None).await }
