@@ -108,8 +108,9 @@ enum Command {
         /// Address to listen on
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: std::net::SocketAddr,
-        /// Import the bundled sample reports and create the demo accounts (admin/jiandu/chakan,
-        /// password "demo"); with the default database, uses gongkai-demo.db
+        /// Import the bundled sample reports and create the demo accounts
+        /// (admin/jiandu/chakan/xinxiyuan, password "demo"); with the default database, uses
+        /// gongkai-demo.db
         #[arg(long)]
         demo: bool,
         /// Holiday data file adding a newly announced year (or correcting one) to the built-in

@@ -40,7 +40,7 @@ pub fn serve(
         let seeded = gongkai_server::demo::seed(store.as_ref())
             .map_err(|e| anyhow::anyhow!("演示数据导入失败：{e}"))?;
         println!(
-            "演示模式：已导入 {} 份示例报告，{} 件依申请公开登记；演示账号 admin / jiandu / chakan，密码均为 {}",
+            "演示模式：已导入 {} 份示例报告，{} 件依申请公开登记；演示账号 admin / jiandu / chakan / xinxiyuan（限示例县数据资源局），密码均为 {}",
             seeded.imported,
             seeded.requests,
             gongkai_server::demo::DEMO_PASSWORD
