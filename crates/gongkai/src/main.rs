@@ -201,6 +201,15 @@ enum UserAction {
         #[arg(long, env = "GONGKAI_DATABASE", default_value = "gongkai.db")]
         database: String,
     },
+    /// 设置或取消单位范围：gongkai user scope 用户名 --agency 单位名称（不给 --agency 即取消，恢复全部单位）
+    Scope {
+        username: String,
+        /// 单位名称（须已存在）；省略则取消单位范围
+        #[arg(long)]
+        agency: Option<String>,
+        #[arg(long, env = "GONGKAI_DATABASE", default_value = "gongkai.db")]
+        database: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -378,6 +387,17 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 &role,
                 agency.as_deref(),
             )
+        }
+        Command::User {
+            action:
+                UserAction::Scope {
+                    username,
+                    agency,
+                    database,
+                },
+        } => {
+            drop(out);
+            serve::set_user_scope(&database, &username, agency.as_deref())
         }
         Command::Calendar { action } => calendar_cmd::run(action, &mut out),
         Command::Request { action } => register_cmd::run(*action, &mut out),

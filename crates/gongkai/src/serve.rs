@@ -141,6 +141,44 @@ pub fn add_user(
     Ok(0)
 }
 
+/// `gongkai user scope NAME [--agency UNIT]`: limit an account to a unit (and the units under
+/// it), or lift the limit.
+pub fn set_user_scope(database: &str, username: &str, agency: Option<&str>) -> anyhow::Result<u8> {
+    let store = open_store(database)?;
+    let user = store
+        .user_by_name(username)?
+        .ok_or_else(|| anyhow::anyhow!("没有用户 {username}"))?;
+    let scope = match agency.map(str::trim).filter(|a| !a.is_empty()) {
+        None => None,
+        Some(name) => Some(
+            store
+                .agencies()?
+                .into_iter()
+                .find(|a| a.name == name)
+                .ok_or_else(|| anyhow::anyhow!("没有名为“{name}”的单位；未作修改"))?,
+        ),
+    };
+    store
+        .set_user_agency(user.id, scope.as_ref().map(|a| a.id))
+        .map_err(|e| anyhow::anyhow!("{e}；未作修改"))?;
+    let _ = store.audit(
+        None,
+        scope.as_ref().map(|a| a.id),
+        "user.scope",
+        username,
+        if scope.is_some() {
+            "限定单位范围（命令行）"
+        } else {
+            "取消单位范围（命令行）"
+        },
+    );
+    match scope {
+        Some(a) => println!("用户 {username} 的单位范围：{}（及其下级单位）", a.name),
+        None => println!("用户 {username} 不再限定单位范围（全部单位）"),
+    }
+    Ok(0)
+}
+
 /// `gongkai import PATHS… --database URL`: files, directory trees and ZIP archives parsed in
 /// parallel, checked, and stored in chunks of 500 per transaction — the bulk path a 政务公开办
 /// uses to load a year's reports (and the import benchmark).

@@ -359,7 +359,50 @@ fn user_add_with_a_scope() {
     assert_ne!(refused.status.code(), Some(0));
     assert!(stderr(&refused).contains("管理员不限定单位范围"));
 
+    // Scope of an existing account: set, refused for an admin or an unknown unit, lifted.
+    let scope = |args: &[&str]| {
+        bin()
+            .args(["user", "scope"])
+            .args(args)
+            .arg("--database")
+            .arg(&db)
+            .output()
+            .expect("run gongkai")
+    };
+    ok(&bin()
+        .env("GONGKAI_PASSWORD", "a-long-password")
+        .args(["user", "add", "li", "--role", "viewer"])
+        .arg("--database")
+        .arg(&db)
+        .output()
+        .unwrap());
+    ok(&bin()
+        .env("GONGKAI_PASSWORD", "a-long-password")
+        .args(["user", "add", "root", "--role", "admin"])
+        .arg("--database")
+        .arg(&db)
+        .output()
+        .unwrap());
+    assert!(ok(&scope(&["li", "--agency", AGENCY])).contains(AGENCY));
+    let refused = scope(&["root", "--agency", AGENCY]);
+    assert_ne!(refused.status.code(), Some(0));
+    assert!(stderr(&refused).contains("管理员"), "{}", stderr(&refused));
+    let refused = scope(&["li", "--agency", "不存在的单位"]);
+    assert_ne!(refused.status.code(), Some(0));
+    {
+        let store = gongkai_store::open(&db.display().to_string()).unwrap();
+        assert!(store.user_by_name("li").unwrap().unwrap().agency.is_some());
+        assert!(store
+            .user_by_name("root")
+            .unwrap()
+            .unwrap()
+            .agency
+            .is_none());
+    }
+    assert!(ok(&scope(&["li"])).contains("不再限定"));
+
     let store = gongkai_store::open(&db.display().to_string()).unwrap();
+    assert!(store.user_by_name("li").unwrap().unwrap().agency.is_none());
     let clerk = store.user_by_name("clerk").unwrap().unwrap();
     let unit = store
         .agency(clerk.agency.expect("scoped"))
