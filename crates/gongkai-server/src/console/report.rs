@@ -27,7 +27,6 @@ use gongkai_core::{Finding, Report, Severity};
 use gongkai_store::{Agency, PublicationFilter};
 use maud::{html, PreEscaped};
 use std::collections::HashMap;
-use std::path::{Path as FsPath, PathBuf};
 use std::time::Duration;
 
 /// Longest a PDF conversion may take.
@@ -277,132 +276,20 @@ fn unavailable(message: &str) -> Response {
     (status, ui::error_page(status, message)).into_response()
 }
 
-/// Where LibreOffice is: `GONGKAI_SOFFICE`, else `soffice`/`libreoffice` on `PATH`, else the
-/// usual install locations.
-pub fn find_soffice() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("GONGKAI_SOFFICE") {
-        let p = PathBuf::from(p);
-        return p.is_file().then_some(p);
-    }
-    let names = ["soffice", "libreoffice", "soffice.exe"];
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            for n in names {
-                let candidate = dir.join(n);
-                if candidate.is_file() {
-                    return Some(candidate);
-                }
-            }
-        }
-    }
-    [
-        "/usr/bin/soffice",
-        "/usr/lib/libreoffice/program/soffice",
-        "/opt/libreoffice/program/soffice",
-        "/Applications/LibreOffice.app/Contents/MacOS/soffice",
-        r"C:\Program Files\LibreOffice\program\soffice.exe",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.is_file())
-}
-
-/// Convert DOCX bytes to PDF with LibreOffice. `Err` is the message for the 503 page.
+/// Convert DOCX bytes to PDF with LibreOffice (`gongkai_render::pdf`, the same conversion as
+/// `gongkai report --to pdf`), one at a time. `Err` is the message for the 503 page.
 pub async fn docx_to_pdf(docx: Vec<u8>) -> Result<Vec<u8>, String> {
-    let Some(bin) = find_soffice() else {
+    if gongkai_render::pdf::find_soffice().is_none() {
         return Err("服务器未安装 LibreOffice（soffice），无法生成 PDF。请下载 Word（DOCX）版本，用 WPS 或 Word“另存为 PDF”；或请管理员安装 LibreOffice 后重试。".into());
-    };
+    }
     let _slot = PDF_SLOTS
         .acquire()
         .await
         .map_err(|_| "PDF 转换服务不可用".to_string())?;
-    tokio::task::spawn_blocking(move || convert(&bin, &docx, PDF_TIMEOUT))
-        .await
-        .map_err(|e| format!("PDF 转换失败：{e}"))?
-}
-
-fn convert(bin: &FsPath, docx: &[u8], timeout: Duration) -> Result<Vec<u8>, String> {
-    use std::process::{Command, Stdio};
-    let fail = |what: &str, e: &dyn std::fmt::Display| format!("PDF 转换失败（{what}）：{e}");
-    let dir = tempfile::tempdir().map_err(|e| fail("临时目录", &e))?;
-    let input = dir.path().join("report.docx");
-    let out = dir.path().join("out");
-    let profile = dir.path().join("profile");
-    std::fs::write(&input, docx).map_err(|e| fail("写入文件", &e))?;
-    std::fs::create_dir(&out).map_err(|e| fail("临时目录", &e))?;
-    let log =
-        std::fs::File::create(dir.path().join("soffice.log")).map_err(|e| fail("临时文件", &e))?;
-    let mut command = Command::new(bin);
-    command
-        // A fresh profile: no lock shared with a desktop session or another conversion.
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            profile.display()
-        ))
-        .args([
-            "--headless",
-            "--norestore",
-            "--nolockcheck",
-            "--nodefault",
-            "--nologo",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-        ])
-        .arg(&out)
-        .arg(&input)
-        .env("HOME", dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(log));
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        // Its own process group, so a timeout also stops the soffice.bin it starts.
-        command.process_group(0);
-    }
-    let mut child = command.spawn().map_err(|e| fail("启动 soffice", &e))?;
-    let started = std::time::Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() > timeout => {
-                #[cfg(unix)]
-                {
-                    let _ = Command::new("kill")
-                        .args(["-KILL", &format!("-{}", child.id())])
-                        .status();
-                }
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "PDF 转换超时（超过 {} 秒），请稍后重试或下载 Word（DOCX）版本",
-                    timeout.as_secs()
-                ));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(100)),
-            Err(e) => return Err(fail("等待 soffice", &e)),
-        }
-    };
-    let pdf = std::fs::read(out.join("report.pdf")).unwrap_or_default();
-    if !status.success() || !pdf.starts_with(b"%PDF") {
-        let log = std::fs::read_to_string(dir.path().join("soffice.log")).unwrap_or_default();
-        let tail: String = log
-            .chars()
-            .rev()
-            .take(300)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        return Err(format!(
-            "PDF 转换失败（soffice 退出状态 {status}）{}",
-            if tail.trim().is_empty() {
-                String::new()
-            } else {
-                format!("：{}", tail.trim())
-            }
-        ));
-    }
-    Ok(pdf)
+    tokio::task::spawn_blocking(move || {
+        gongkai_render::pdf::docx_to_pdf_with_timeout(&docx, PDF_TIMEOUT)
+            .map_err(|e| format!("{e}。请稍后重试，或下载 Word（DOCX）版本"))
+    })
+    .await
+    .map_err(|e| format!("PDF 转换失败：{e}"))?
 }

@@ -1745,7 +1745,7 @@ fn viewers_cannot_change_anything(backend: Backend) {
 /// PDF through LibreOffice (once; it does not depend on the database).
 #[test]
 fn pdf_download_when_libreoffice_is_installed() {
-    if gongkai_server::console::report::find_soffice().is_none() {
+    if gongkai_render::pdf::find_soffice().is_none() {
         eprintln!("PDF test skipped: LibreOffice (soffice) is not installed");
         return;
     }
