@@ -704,15 +704,11 @@ impl Store for SqliteStore {
                 reports: r.get(3)?,
             })
         };
-        let rows = if year.is_some() {
-            stmt.query_map([year], map)
-                .db()?
-                .collect::<rusqlite::Result<Vec<_>>>()
-        } else {
-            stmt.query_map([], map)
-                .db()?
-                .collect::<rusqlite::Result<Vec<_>>>()
-        };
+        // The year, when filtered on, is the statement's only parameter.
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(year), map)
+            .db()?
+            .collect::<rusqlite::Result<Vec<_>>>();
         rows.db()
     }
 
@@ -722,12 +718,8 @@ impl Store for SqliteStore {
         let sql = format!("SELECT COUNT(*) FROM reports r{where_sql}");
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(&sql).db()?;
-        let count = if year.is_some() {
-            stmt.query_row([year], |r| r.get(0))
-        } else {
-            stmt.query_row([], |r| r.get(0))
-        };
-        count.db()
+        stmt.query_row(rusqlite::params_from_iter(year), |r| r.get(0))
+            .db()
     }
 
     fn for_each_report(&self, visit: &mut dyn FnMut(StoredReport) -> Result<()>) -> Result<()> {

@@ -463,8 +463,30 @@ fn append_event(
     }
     let recorded_by = user_id(store, by);
     store.append_request_events(code, stored.request.log.len(), &updated, recorded_by)?;
-    let _ = store.audit(recorded_by, Some(stored.agency), audit.0, code, audit.1);
+    self::audit(
+        store,
+        recorded_by,
+        Some(stored.agency),
+        audit.0,
+        code,
+        audit.1,
+    );
     Ok(Some(updated))
+}
+
+/// Write an audit entry; the change it records is already stored, so a failure is reported
+/// on stderr (the operation stands) rather than ignored.
+pub fn audit(
+    store: &dyn Store,
+    user: Option<gongkai_store::UserId>,
+    agency: Option<gongkai_store::AgencyId>,
+    action: &str,
+    target: &str,
+    detail: &str,
+) {
+    if let Err(e) = store.audit(user, agency, action, target, detail) {
+        eprintln!("警告：操作已完成，但未能写入操作记录：{e}");
+    }
 }
 
 fn user_id(store: &dyn Store, by: &str) -> Option<gongkai_store::UserId> {
@@ -606,7 +628,8 @@ pub fn run(action: RequestAction, out: &mut impl Write) -> anyhow::Result<u8> {
                     Err(e) => return Err(e.into()),
                 }
             };
-            let _ = store.audit(
+            audit(
+                store.as_ref(),
                 recorded_by,
                 Some(agency_id),
                 "request.create",
@@ -869,7 +892,8 @@ pub fn run(action: RequestAction, out: &mut impl Write) -> anyhow::Result<u8> {
             }
             let names: Vec<String> = accepted.iter().map(|(n, _)| n.clone()).collect();
             store.add_request_attachments(&code, &accepted)?;
-            let _ = store.audit(
+            audit(
+                store.as_ref(),
                 user_id(store.as_ref(), &by),
                 Some(stored.agency),
                 "request.attachment",

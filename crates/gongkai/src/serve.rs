@@ -161,7 +161,8 @@ pub fn set_user_scope(database: &str, username: &str, agency: Option<&str>) -> a
     store
         .set_user_agency(user.id, scope.as_ref().map(|a| a.id))
         .map_err(|e| anyhow::anyhow!("{e}；未作修改"))?;
-    let _ = store.audit(
+    crate::register_cmd::audit(
+        store.as_ref(),
         None,
         scope.as_ref().map(|a| a.id),
         "user.scope",

@@ -341,7 +341,7 @@ impl Columns {
 pub fn map_columns(headers: &[String]) -> Result<Columns, String> {
     let mut fields: Vec<Option<Field>> = Vec::new();
     let mut ignored = Vec::new();
-    for (i, h) in headers.iter().enumerate() {
+    for h in headers {
         let f = map_header(h);
         if let Some(f) = f {
             if let Some(j) = fields.iter().position(|x| *x == Some(f)) {
@@ -356,7 +356,6 @@ pub fn map_columns(headers: &[String]) -> Result<Columns, String> {
             ignored.push(h.clone());
         }
         fields.push(f);
-        let _ = i;
     }
     let missing: Vec<&str> = FIELDS
         .iter()
@@ -993,8 +992,8 @@ pub async fn export(
     table_download(&format, &title, &headers, &rows)
 }
 
-pub async fn template(desk: Desk) -> Result<Response, AppError> {
-    let _ = desk;
+/// The template CSV. Takes a `Desk` only so that the route is a console route (login, scope).
+pub async fn template(_desk: Desk) -> Result<Response, AppError> {
     Ok(download(
         "text/csv; charset=utf-8",
         "依申请公开台账模板.csv",
@@ -1059,13 +1058,16 @@ pub async fn upload(
             .iter()
             .filter(|r| matches!(r, RowResult::Imported { .. }))
             .count();
-        let _ = store.audit(
+        // The rows are stored already; a failed audit entry is reported, not ignored.
+        if let Err(e) = store.audit(
             Some(user),
             Some(agency),
             "ledger.import",
             &file_name,
             &format!("导入 {imported} 行，拒绝 {} 行", results.len() - imported),
-        );
+        ) {
+            eprintln!("台账导入的操作记录未能写入：{e}");
+        }
         results
     })
     .await

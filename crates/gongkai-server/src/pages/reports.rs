@@ -126,9 +126,9 @@ struct PreviousYear {
 async fn cross_year(
     state: &AppState,
     stored: &StoredReport,
-) -> (Vec<Finding>, Option<PreviousYear>) {
+) -> Result<(Vec<Finding>, Option<PreviousYear>), AppError> {
     let Some(year) = stored.summary.year else {
-        return (vec![], None);
+        return Ok((vec![], None));
     };
     let agency = stored.summary.agency;
     let this_id = stored.summary.id;
@@ -148,10 +148,9 @@ async fn cross_year(
             }
             Ok(out)
         })
-        .await
-        .unwrap_or_default();
+        .await?;
     if neighbours.is_empty() {
-        return (vec![], None);
+        return Ok((vec![], None));
     }
     let previous = neighbours
         .iter()
@@ -173,7 +172,7 @@ async fn cross_year(
         .into_iter()
         .filter(|f| f.rule == "cross_year.carry_over" && f.source.as_deref() == Some("本报告"))
         .collect();
-    (findings, previous)
+    Ok((findings, previous))
 }
 
 pub async fn show(
@@ -183,7 +182,8 @@ pub async fn show(
 ) -> Result<axum::response::Html<String>, AppError> {
     let stored = load(&state, id).await?;
     let mut findings = stored.findings.clone();
-    let (cross, previous) = cross_year(&state, &stored).await;
+    // A store failure here is an error page, not a report silently missing its cross-year check.
+    let (cross, previous) = cross_year(&state, &stored).await?;
     findings.extend(cross);
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let s = &stored.summary;

@@ -460,13 +460,11 @@ impl Catalog {
             clauses.push(filter(Term::from_field_i64(self.fields.year, i64::from(y))));
         }
         if clauses.len() == 1 {
-            clauses
-                .pop()
-                .map(|(_, q)| q)
-                .unwrap_or_else(|| unreachable!())
-        } else {
-            Box::new(BooleanQuery::new(clauses))
+            if let Some((_, only)) = clauses.pop() {
+                return only;
+            }
         }
+        Box::new(BooleanQuery::new(clauses))
     }
 
     /// Search: best matches first, title matches above body matches.
