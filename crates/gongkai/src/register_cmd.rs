@@ -844,52 +844,35 @@ pub fn run(action: RequestAction, out: &mut impl Write) -> anyhow::Result<u8> {
         }
         RequestAction::Attach {
             code,
-            files,
+            files: paths,
             by,
             database,
         } => {
-            use gongkai_server::console::attachments::{MAX_PER_REQUEST, MAX_UPLOAD_BYTES};
-            use gongkai_server::portal::apply::{clean_file_name, detect};
             let code = code.trim().to_string();
             let by = try_input!(actor(by));
-            let mut accepted = Vec::with_capacity(files.len());
-            let mut total = 0usize;
-            for path in &files {
-                let bytes = match std::fs::read(path) {
-                    Ok(b) => b,
+            let mut files = Vec::with_capacity(paths.len());
+            for path in &paths {
+                match std::fs::read(path) {
+                    Ok(bytes) => files.push((
+                        path.file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                        bytes,
+                    )),
                     Err(e) => {
                         return fail(format!("无法读取 {}：{e}；未保存任何文件", path.display()))
                     }
-                };
-                total += bytes.len();
-                let raw = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let Some(kind) = detect(&bytes, &raw) else {
-                    return fail(format!(
-                        "“{}”不是可接受的附件类型（PDF、JPG、PNG、DOCX、TXT，按文件内容识别）；未保存任何文件",
-                        path.display()
-                    ));
-                };
-                accepted.push((clean_file_name(&raw, kind), bytes));
-            }
-            if total > MAX_UPLOAD_BYTES {
-                return fail(format!(
-                    "附件合计超过 {} MB 的上限；未保存任何文件",
-                    MAX_UPLOAD_BYTES / 1024 / 1024
-                ));
+                }
             }
             let store = open_store(&database)?;
             let Some(stored) = store.request(&code)? else {
                 return fail(format!("数据库中没有查询码为 {code} 的申请"));
             };
-            if stored.attachments.len() + accepted.len() > MAX_PER_REQUEST {
-                return fail(format!(
-                    "每个申请最多 {MAX_PER_REQUEST} 个附件（已有 {} 个）；未保存任何文件",
-                    stored.attachments.len()
-                ));
-            }
+            let accepted = try_input!(gongkai_server::console::attachments::accept(
+                files,
+                stored.attachments.len()
+            )
+            .map_err(|e| e.to_string()));
             let names: Vec<String> = accepted.iter().map(|(n, _)| n.clone()).collect();
             store.add_request_attachments(&code, &accepted)?;
             audit(

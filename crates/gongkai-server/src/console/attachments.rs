@@ -8,7 +8,8 @@
 //! always sent back as downloads with `nosniff`, so a stored file cannot run as a page.
 
 use super::request_path;
-use crate::auth::{self, Staff};
+use super::requests::request_in_scope;
+use crate::auth::Staff;
 use crate::pages::reports::download;
 use crate::pages::upload::read_multipart;
 use crate::portal::apply::{clean_file_name, detect, FileKind};
@@ -35,23 +36,13 @@ fn content_type(kind: Option<FileKind>) -> &'static str {
     }
 }
 
-/// The request's unit, checked against the user's scope; `NotFound` for an unknown code.
-async fn unit_of(state: &AppState, staff: &Staff, code: &str) -> Result<(), AppError> {
-    let c = code.to_string();
-    let stored = state
-        .db(move |s| s.request(&c))
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("申请 {code}")))?;
-    auth::ensure_unit_in_scope(state, &staff.user, stored.agency).await
-}
-
 /// `GET /console/requests/{code}/attachments/{id}`.
 pub async fn fetch(
     State(state): State<AppState>,
     staff: Staff,
     Path((code, id)): Path<(String, i64)>,
 ) -> Result<Response, AppError> {
-    unit_of(&state, &staff, &code).await?;
+    request_in_scope(&state, &staff, &code).await?;
     let c = code.clone();
     let (name, bytes) = state
         .db(move |s| s.attachment(&c, id))
@@ -73,48 +64,21 @@ pub async fn add(
     let limit_mb = state.config.max_upload_bytes / 1024 / 1024;
     let form = read_multipart(multipart, limit_mb).await?;
     staff.check_csrf(&form.csrf)?;
-    unit_of(&state, &staff, &code).await?;
-    if form.files.is_empty() {
-        return Err(AppError::BadRequest("请选择要上传的附件".into()));
-    }
-    let total: usize = form.files.iter().map(|f| f.bytes.len()).sum();
-    if total > MAX_UPLOAD_BYTES {
-        return Err(AppError::TooLarge(format!(
-            "附件合计 {:.1} MB，超过每次 {} MB 的上限；未保存任何文件",
-            total as f64 / 1024.0 / 1024.0,
-            MAX_UPLOAD_BYTES / 1024 / 1024
-        )));
-    }
-    let mut accepted = Vec::with_capacity(form.files.len());
-    for f in &form.files {
-        match detect(&f.bytes, &f.file_name) {
-            Some(kind) => accepted.push((clean_file_name(&f.file_name, kind), f.bytes.clone())),
-            None => {
-                return Err(AppError::BadRequest(format!(
-                    "“{}”不是可接受的附件类型（PDF、JPG、PNG、DOCX、TXT，按文件内容识别）；未保存任何文件",
-                    f.file_name
-                )))
-            }
-        }
-    }
-    let user = staff.user.id;
-    let c = code.clone();
+    let stored = request_in_scope(&state, &staff, &code).await?;
+    let files = form
+        .files
+        .into_iter()
+        .map(|f| (f.file_name, f.bytes))
+        .collect();
+    let accepted = accept(files, stored.attachments.len())?;
+    let (user, agency, c) = (staff.user.id, stored.agency, code.clone());
+    let names: Vec<String> = accepted.iter().map(|(n, _)| n.clone()).collect();
     state
         .db(move |s| {
-            let stored = s
-                .request(&c)?
-                .ok_or_else(|| gongkai_store::StoreError::NotFound(format!("申请 {c}")))?;
-            if stored.attachments.len() + accepted.len() > MAX_PER_REQUEST {
-                return Err(gongkai_store::StoreError::Conflict(format!(
-                    "每个申请最多 {MAX_PER_REQUEST} 个附件（已有 {} 个）；未保存任何文件",
-                    stored.attachments.len()
-                )));
-            }
-            let names: Vec<String> = accepted.iter().map(|(n, _)| n.clone()).collect();
             s.add_request_attachments(&c, &accepted)?;
             s.audit(
                 Some(user),
-                Some(stored.agency),
+                Some(agency),
                 "request.attachment",
                 &c,
                 &format!("上传附件：{}", names.join("、")),
@@ -122,4 +86,38 @@ pub async fn add(
         })
         .await?;
     Ok(Redirect::to(&format!("{}?ok=attached", request_path(&code))).into_response())
+}
+
+/// The files `(name, bytes)` accepted as attachments of a request that has `existing` already:
+/// each recognised by its bytes and given a safe name, within the size and count limits — all
+/// of them, or an error saying why none is stored. Shared by the console and the CLI.
+pub fn accept(
+    files: Vec<(String, Vec<u8>)>,
+    existing: usize,
+) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    if files.is_empty() {
+        return Err(AppError::BadRequest("请选择要上传的附件".into()));
+    }
+    let total: usize = files.iter().map(|(_, b)| b.len()).sum();
+    if total > MAX_UPLOAD_BYTES {
+        return Err(AppError::TooLarge(format!(
+            "附件合计 {:.1} MB，超过每次 {} MB 的上限；未保存任何文件",
+            total as f64 / 1024.0 / 1024.0,
+            MAX_UPLOAD_BYTES / 1024 / 1024
+        )));
+    }
+    if existing + files.len() > MAX_PER_REQUEST {
+        return Err(AppError::Conflict(format!(
+            "每个申请最多 {MAX_PER_REQUEST} 个附件（已有 {existing} 个）；未保存任何文件"
+        )));
+    }
+    files
+        .into_iter()
+        .map(|(name, bytes)| match detect(&bytes, &name) {
+            Some(kind) => Ok((clean_file_name(&name, kind), bytes)),
+            None => Err(AppError::BadRequest(format!(
+                "“{name}”不是可接受的附件类型（PDF、JPG、PNG、DOCX、TXT，按文件内容识别）；未保存任何文件"
+            ))),
+        })
+        .collect()
 }

@@ -835,6 +835,16 @@ async fn request_to_change(
 ) -> Result<gongkai_store::StoredRequest, AppError> {
     staff.require(Role::Supervisor)?;
     staff.check_csrf(csrf)?;
+    request_in_scope(state, staff, code).await
+}
+
+/// The stored request `code`, if its unit lies in the user's 单位范围 (`NotFound` for an
+/// unknown code, `OutOfScope` for another unit's request).
+pub async fn request_in_scope(
+    state: &AppState,
+    staff: &Staff,
+    code: &str,
+) -> Result<gongkai_store::StoredRequest, AppError> {
     let c = code.to_string();
     let stored = state
         .db(move |s| s.request(&c))
