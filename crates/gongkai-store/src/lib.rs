@@ -396,6 +396,12 @@ pub trait Store: Register + Send + Sync {
     fn agency(&self, id: AgencyId) -> Result<Option<Agency>>;
     /// All agencies, by name.
     fn agencies(&self) -> Result<Vec<Agency>>;
+    /// The agency with exactly this name (surrounding spaces ignored). Used by administrative
+    /// look-ups (scopes, the CLI), not on hot paths, so it reads the list.
+    fn agency_named(&self, name: &str) -> Result<Option<Agency>> {
+        let name = name.trim();
+        Ok(self.agencies()?.into_iter().find(|a| a.name == name))
+    }
     /// `id` and every agency below it in the hierarchy.
     fn agency_and_descendants(&self, id: AgencyId) -> Result<Vec<AgencyId>>;
     /// Place every agency that has no parent under its region by name ([`region_by_name`]),

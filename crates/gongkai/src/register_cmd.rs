@@ -427,19 +427,14 @@ fn parse_consultation(s: &str) -> Result<ConsultationKind, String> {
     }
 }
 
-/// A new tracking code `GK-YYYY-XXXXXX`, made exactly as the staff console makes them
-/// (Crockford base-32, no I, L, O, U; from the operating system's random source).
+/// A new tracking code `GK-YYYY-XXXX-XXXX-XXXX`, made exactly as the staff console makes them
+/// (no 0/O, 1/I/L or U; from the operating system's random source).
 pub fn new_tracking_code(year: i32) -> Result<String, String> {
     gongkai_server::console::tracking_code(year).map_err(|e| e.to_string())
 }
 
 fn agency_id(store: &dyn Store, name: &str) -> anyhow::Result<Option<AgencyId>> {
-    let name = name.trim();
-    Ok(store
-        .agencies()?
-        .into_iter()
-        .find(|a| a.name == name)
-        .map(|a| a.id))
+    Ok(store.agency_named(name)?.map(|a| a.id))
 }
 
 /// Apply `event` to the stored request (clock refreshed first) and append it, with an audit

@@ -102,9 +102,7 @@ pub fn add_user(
         None => None,
         Some(name) => Some(
             store
-                .agencies()?
-                .into_iter()
-                .find(|a| a.name == name)
+                .agency_named(name)?
                 .map(|a| (a.id, a.name))
                 .ok_or_else(|| anyhow::anyhow!("没有名为“{name}”的单位；未创建用户"))?,
         ),
@@ -152,9 +150,7 @@ pub fn set_user_scope(database: &str, username: &str, agency: Option<&str>) -> a
         None => None,
         Some(name) => Some(
             store
-                .agencies()?
-                .into_iter()
-                .find(|a| a.name == name)
+                .agency_named(name)?
                 .ok_or_else(|| anyhow::anyhow!("没有名为“{name}”的单位；未作修改"))?,
         ),
     };

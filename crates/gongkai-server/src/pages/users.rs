@@ -99,9 +99,7 @@ async fn scope_named(
         ));
     }
     let wanted = name.clone();
-    let found = state
-        .db(move |s| Ok(s.agencies()?.into_iter().find(|a| a.name == wanted)))
-        .await?;
+    let found = state.db(move |s| s.agency_named(&wanted)).await?;
     match found {
         Some(a) => Ok(Some(a.id)),
         None => Err(AppError::BadRequest(format!(
