@@ -42,8 +42,9 @@ pub struct QueueQuery {
 /// How close a due date is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Urgency {
-    /// Past the due date by this many working days (0: the due date was a non-working day
-    /// stretch ago, e.g. over a weekend).
+    /// Past the due date by this many working days. 0 is shown as plain “已逾期” without a
+    /// count: the days since were non-working days, or the calendar lacks a year in between
+    /// (no count is invented then).
     Overdue(u32),
     /// This many working days left (0 = due today).
     DueSoon(u32),
